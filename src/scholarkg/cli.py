@@ -1,0 +1,276 @@
+"""The ``scholarkg`` command line. Exit codes: 0 ok, 1 data does not conform or query failed,
+2 usage or input error."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from scholarkg import __version__
+from scholarkg.concepts import ConceptTagger
+from scholarkg.config import DEFAULT_STORE, Settings
+from scholarkg.errors import ScholarkgError, UsageError
+from scholarkg.formats import GraphFormat, ResultFormat, render_graph, render_result
+from scholarkg.pipeline import IngestOptions, IngestReport, ingest_listing
+from scholarkg.stats import collect_stats, render_stats
+from scholarkg.store import EmbeddedStore, QueryKind, open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+LISTING_SUFFIXES = (".txt",)
+
+
+def store_options(func: F) -> F:
+    """The --store and --base options every command that opens the store takes."""
+    func = click.option(
+        "--base",
+        metavar="IRI",
+        help="Base of the data IRIs [env SCHOLARKG_BASE; default https://w3id.org/scholarkg/id/].",
+    )(func)
+    return click.option(
+        "--store",
+        metavar="PATH",
+        help=f"Store folder, or ':memory:' [env SCHOLARKG_STORE; default ./{DEFAULT_STORE}].",
+    )(func)
+
+
+def settings_from(store: str | None, base: str | None) -> Settings:
+    """Settings from the command line over the environment."""
+    given = {k: v for k, v in {"store": store, "base": base}.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ScholarkgError:
+        raise
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+class Progress:
+    """A count of entries on a terminal's stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self.shown = 0
+
+    def __call__(self, done: int) -> None:
+        if self.enabled and (done - self.shown >= 500 or done < 500):
+            self.shown = done
+            click.echo(f"\r{self.label}: {done:,} entries", nl=False, err=True)
+
+    def close(self) -> None:
+        if self.enabled and self.shown:
+            click.echo("\r\x1b[K", nl=False, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="scholarkg")
+def cli() -> None:
+    """Build, check, query and publish a knowledge graph of scholarly publications."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--subject", metavar="NAME", help="Whose publication list this is (else detected).")
+@click.option("--source-id", metavar="ID", help="Source id naming the graph (one file only).")
+@click.option("--lenient", is_flag=True, help="Skip malformed entries, report each, load the rest.")
+@store_options
+def ingest(
+    files: tuple[Path, ...],
+    subject: str | None,
+    source_id: str | None,
+    lenient: bool,
+    store: str | None,
+    base: str | None,
+) -> None:
+    """Load arXiv author listings (FILES) into the store, one named graph per file.
+
+    Ingesting a file again replaces its graph. A malformed entry stops the ingest (exit 2) and
+    leaves the store as it was, unless --lenient.
+    """
+    settings = settings_from(store, base)
+    if source_id and len(files) > 1:
+        raise UsageError("--source-id names one source: give one file with it")
+    db = open_store(settings.store)
+    try:
+        tagger = ConceptTagger.from_file()
+        for path in files:
+            options = IngestOptions(
+                subject=subject, source_id=source_id, lenient=lenient, base=settings.base
+            )
+            report = _ingest_one(path, db, options, tagger)
+            click.echo(describe_ingest(report))
+    finally:
+        db.close()
+
+
+def _ingest_one(
+    path: Path, db: EmbeddedStore, options: IngestOptions, tagger: ConceptTagger
+) -> IngestReport:
+    progress = Progress(f"reading {path.name}")
+    try:
+        return ingest_listing(path, db, options, tagger=tagger, progress=progress)
+    finally:
+        progress.close()
+
+
+def describe_ingest(report: IngestReport) -> str:
+    """What an ingest did, for people."""
+    lines = [
+        f"ingested {report.path}: {report.entries} papers, {report.triples:,} triples "
+        f"into <{report.graph}>"
+    ]
+    if report.subject and report.subject_detected:
+        lines.append(
+            f"listing subject: {report.subject} (detected: the one person in every entry "
+            "whose author list is complete; give --subject to override)"
+        )
+    elif report.subject:
+        lines.append(f"listing subject: {report.subject}")
+    elif report.subject_candidates:
+        lines.append(
+            "listing subject: not detected, candidates: "
+            + ", ".join(report.subject_candidates)
+            + " (give --subject)"
+        )
+    else:
+        lines.append("listing subject: not detected (give --subject)")
+    lines += [f"skipped {problem}" for problem in report.skipped]
+    lines += [f"note {report.path}:{note.line}: {note.message}" for note in report.notes]
+    return "\n".join(lines)
+
+
+QUERY_FORMATS = [f.value for f in ResultFormat] + [f.value for f in GraphFormat]
+
+
+@cli.command()
+@click.argument("sparql", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "query_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read the query from a file ('-' for stdin).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(QUERY_FORMATS),
+    default=None,
+    help="Output format [table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE].",
+)
+@store_options
+def query(
+    sparql: str | None,
+    query_file: Path | None,
+    fmt: str | None,
+    store: str | None,
+    base: str | None,
+) -> None:
+    """Run an ad-hoc SPARQL query (SPARQL, a --file, or stdin) over all named graphs."""
+    text = _read_query(sparql, query_file)
+    settings = settings_from(store, base)
+    db = open_store(settings.store)
+    try:
+        result = db.query(text)
+    finally:
+        db.close()
+    if result.kind is QueryKind.GRAPH:
+        click.echo(render_graph(result, GraphFormat(fmt or GraphFormat.TURTLE)), nl=False)
+    else:
+        if fmt in {f.value for f in GraphFormat}:
+            raise UsageError(
+                f"--format {fmt} is for CONSTRUCT/DESCRIBE; this query is a {result.kind}"
+            )
+        click.echo(render_result(result, ResultFormat(fmt or ResultFormat.TABLE)), nl=False)
+
+
+def _read_query(sparql: str | None, query_file: Path | None) -> str:
+    if sparql and query_file:
+        raise UsageError("give the query as an argument or with --file, not both")
+    if query_file is not None:
+        if str(query_file) == "-":
+            return sys.stdin.read()
+        try:
+            return query_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{query_file}: cannot read the query ({exc})") from None
+    if sparql:
+        return sparql
+    if not sys.stdin.isatty():
+        return sys.stdin.read()
+    raise UsageError("no query: give it as an argument, with --file, or on stdin")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@store_options
+def stats(as_json: bool, store: str | None, base: str | None) -> None:
+    """Count papers, people, organisations, authorships, concepts, triples and graphs."""
+    settings = settings_from(store, base)
+    db = open_store(settings.store)
+    try:
+        counts = collect_stats(db)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(counts.model_dump(), indent=2))
+    else:
+        click.echo(f"store {counts.store}:")
+        click.echo(render_stats(counts), nl=False)
+
+
+@cli.command()
+@click.argument(
+    "data_dir",
+    required=False,
+    default="data",
+    type=click.Path(path_type=Path, file_okay=False),
+)
+@store_options
+def build(data_dir: Path, store: str | None, base: str | None) -> None:
+    """The main job: build the knowledge graph from every listing in DATA_DIR (default data/).
+
+    Each *.txt file is read as an arXiv author listing and replaces its own named graph; then
+    the store's contents are summarised.
+    """
+    settings = settings_from(store, base)
+    files = sorted(p for p in data_dir.glob("*") if p.suffix in LISTING_SUFFIXES)
+    if not files:
+        raise UsageError(f"{data_dir}: no listings (*.txt) to build from")
+    db = open_store(settings.store)
+    try:
+        tagger = ConceptTagger.from_file()
+        for path in files:
+            report = _ingest_one(path, db, IngestOptions(base=settings.base), tagger)
+            click.echo(describe_ingest(report))
+        click.echo(f"\nknowledge graph in {db.location}:")
+        click.echo(render_stats(collect_stats(db)), nl=False)
+    finally:
+        db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; scholarkg's own errors become a message and their exit code."""
+    try:
+        cli.main(args=argv, prog_name="scholarkg", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except ScholarkgError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""Serialisations of query results: terminal table, CSV, TSV, JSON, SPARQL results JSON/XML.
+
+CSV and TSV follow "SPARQL 1.1 Query Results CSV and TSV Formats" (CSV plain values, TSV terms in
+N-Triples syntax); SPARQL JSON/XML follow their W3C recommendations; "json" is a plain list of
+objects, one per row, for scripts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from enum import StrEnum
+from xml.sax.saxutils import escape, quoteattr
+
+import rdflib
+
+from scholarkg.errors import UsageError
+from scholarkg.store import QueryKind, QueryResult
+from scholarkg.terms import IRI, XSD_STRING, AnyTerm, BNode, Literal, plain
+from scholarkg.vocab import PREFIXES
+
+
+class ResultFormat(StrEnum):
+    """Output formats of SELECT and ASK results."""
+
+    TABLE = "table"
+    CSV = "csv"
+    TSV = "tsv"
+    JSON = "json"
+    SPARQL_JSON = "sparql-json"
+    SPARQL_XML = "sparql-xml"
+
+
+MEDIA_TYPES = {
+    ResultFormat.CSV: "text/csv; charset=utf-8",
+    ResultFormat.TSV: "text/tab-separated-values; charset=utf-8",
+    ResultFormat.JSON: "application/json",
+    ResultFormat.SPARQL_JSON: "application/sparql-results+json",
+    ResultFormat.SPARQL_XML: "application/sparql-results+xml",
+    ResultFormat.TABLE: "text/plain; charset=utf-8",
+}
+
+
+def render_result(result: QueryResult, fmt: ResultFormat, *, width: int = 60) -> str:
+    """A SELECT or ASK result in the given format."""
+    if result.kind is QueryKind.GRAPH:
+        raise UsageError("this query returns triples: render it as RDF (Turtle, N-Triples...)")
+    renderer = {
+        ResultFormat.TABLE: lambda r: render_table(r, width=width),
+        ResultFormat.CSV: render_csv,
+        ResultFormat.TSV: render_tsv,
+        ResultFormat.JSON: render_json,
+        ResultFormat.SPARQL_JSON: render_sparql_json,
+        ResultFormat.SPARQL_XML: render_sparql_xml,
+    }[fmt]
+    return renderer(result)
+
+
+def _display(term: AnyTerm | None, width: int) -> str:
+    text = " ".join(plain(term).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_table(result: QueryResult, *, width: int = 60) -> str:
+    """An aligned text table for a terminal, cells cut at ``width`` characters."""
+    if result.kind is QueryKind.ASK:
+        return "yes\n" if result.boolean else "no\n"
+    header = list(result.variables)
+    cells = [[_display(term, width) for term in row] for row in result.rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    for row in cells:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    count = len(cells)
+    lines.append(f"({count} row{'' if count == 1 else 's'})")
+    return "\n".join(lines) + "\n"
+
+
+def render_csv(result: QueryResult) -> str:
+    """W3C SPARQL CSV: a header of variable names, plain values."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if result.kind is QueryKind.ASK:
+        writer.writerow(["_askResult"])
+        writer.writerow(["true" if result.boolean else "false"])
+    else:
+        writer.writerow(result.variables)
+        writer.writerows([plain(term) for term in row] for row in result.rows)
+    return buffer.getvalue()
+
+
+def render_tsv(result: QueryResult) -> str:
+    """W3C SPARQL TSV: a header of ?variables, terms in N-Triples syntax."""
+    if result.kind is QueryKind.ASK:
+        return "?_askResult\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join("" if t is None else t.n3() for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _json_value(term: AnyTerm | None) -> object:
+    if isinstance(term, Literal) and term.lang is None:
+        kind = term.datatype.rsplit("#", 1)[-1]
+        if kind in {"integer", "int", "long", "nonNegativeInteger", "positiveInteger"}:
+            try:
+                return int(term.lexical)
+            except ValueError:
+                return term.lexical
+        if kind == "boolean":
+            return term.lexical == "true"
+        if kind in {"decimal", "double", "float"}:
+            try:
+                return float(term.lexical)
+            except ValueError:
+                return term.lexical
+    return None if term is None else plain(term)
+
+
+def render_json(result: QueryResult) -> str:
+    """A JSON list with one object per row (numbers and booleans as JSON values)."""
+    if result.kind is QueryKind.ASK:
+        return json.dumps(result.boolean) + "\n"
+    rows = [
+        {v: _json_value(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
+        for row in result.rows
+    ]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+def _sparql_json_term(term: AnyTerm) -> dict[str, str]:
+    if isinstance(term, IRI):
+        return {"type": "uri", "value": term}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": term}
+    out = {"type": "literal", "value": term.lexical}
+    if term.lang:
+        out["xml:lang"] = term.lang
+    elif term.datatype != XSD_STRING:
+        out["datatype"] = term.datatype
+    return out
+
+
+def render_sparql_json(result: QueryResult) -> str:
+    """W3C SPARQL 1.1 Query Results JSON."""
+    if result.kind is QueryKind.ASK:
+        return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
+    bindings = [
+        {
+            v: _sparql_json_term(t)
+            for v, t in zip(result.variables, row, strict=True)
+            if t is not None
+        }
+        for row in result.rows
+    ]
+    body = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(body, ensure_ascii=False) + "\n"
+
+
+def _sparql_xml_term(term: AnyTerm) -> str:
+    if isinstance(term, IRI):
+        return f"<uri>{escape(term)}</uri>"
+    if isinstance(term, BNode):
+        return f"<bnode>{escape(term)}</bnode>"
+    if term.lang:
+        return f"<literal xml:lang={quoteattr(term.lang)}>{escape(term.lexical)}</literal>"
+    if term.datatype != XSD_STRING:
+        return f"<literal datatype={quoteattr(term.datatype)}>{escape(term.lexical)}</literal>"
+    return f"<literal>{escape(term.lexical)}</literal>"
+
+
+def render_sparql_xml(result: QueryResult) -> str:
+    """W3C SPARQL Query Results XML."""
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+    ]
+    if result.kind is QueryKind.ASK:
+        out += ["<head/>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>"]
+    else:
+        variables = "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables)
+        out.append(f"<head>{variables}</head>")
+        out.append("<results>")
+        for row in result.rows:
+            cells = "".join(
+                f"<binding name={quoteattr(v)}>{_sparql_xml_term(t)}</binding>"
+                for v, t in zip(result.variables, row, strict=True)
+                if t is not None
+            )
+            out.append(f"<result>{cells}</result>")
+        out.append("</results>")
+    out.append("</sparql>")
+    return "\n".join(out) + "\n"
+
+
+class GraphFormat(StrEnum):
+    """Output formats of CONSTRUCT and DESCRIBE results."""
+
+    TURTLE = "turtle"
+    NTRIPLES = "nt"
+    JSONLD = "json-ld"
+
+
+def render_graph(result: QueryResult, fmt: GraphFormat) -> str:
+    """A CONSTRUCT/DESCRIBE result as RDF; N-Triples lines are sorted for stable output."""
+    if result.kind is not QueryKind.GRAPH:
+        raise UsageError("this query returns a table, not triples: choose a table format")
+    if fmt is GraphFormat.NTRIPLES:
+        lines = sorted(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in result.triples)
+        return "".join(lines)
+    graph = rdflib.Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    graph.parse(data=render_graph(result, GraphFormat.NTRIPLES), format="nt")
+    return graph.serialize(format="turtle" if fmt is GraphFormat.TURTLE else "json-ld")

@@ -1,0 +1,156 @@
+"""Composes the stages: source file -> records -> triples -> (validation) -> store.
+
+The pipeline is the only place besides the CLI and the server that does I/O. An ingest parses
+and maps the whole file into a temporary N-Quads file first (streaming, flat memory), validates
+it, and only then touches the store, in one atomic write: a failure anywhere leaves the store as
+it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from pydantic import Field
+
+from scholarkg.concepts import ConceptTagger, concepts_path
+from scholarkg.errors import ParseError, UsageError
+from scholarkg.iris import IriMinter, source_id_for
+from scholarkg.mapping import ListingMapper
+from scholarkg.records import ListingEntry, MappingNote, Record, SourceInfo
+from scholarkg.resources import ontology_dir
+from scholarkg.sources.arxiv_listing import iter_entries, read_lines
+from scholarkg.store import EmbeddedStore
+from scholarkg.terms import IRI
+
+LISTING_FORMAT = "arxiv-listing"
+ProgressFn = Callable[[int], None]
+
+
+class IngestOptions(Record):
+    """How to ingest one file."""
+
+    subject: str | None = None
+    source_id: str | None = None
+    lenient: bool = False
+    base: str
+
+
+class IngestReport(Record):
+    """What an ingest did."""
+
+    path: str
+    source_id: str
+    graph: str
+    entries: int
+    triples: int
+    subject: str | None
+    subject_detected: bool
+    subject_candidates: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list, description="file:line: reason, lenient")
+    notes: list[MappingNote] = Field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def iter_listing(
+    path: Path, *, lenient: bool, skipped: list[ParseError] | None = None
+) -> Iterator[ListingEntry]:
+    """Parsed entries of a listing; strict mode raises at the first malformed entry."""
+    for item in iter_entries(read_lines(path), str(path)):
+        if isinstance(item, ParseError):
+            if not lenient:
+                raise item
+            if skipped is not None:
+                skipped.append(item)
+            continue
+        yield item
+
+
+def map_listing(
+    path: Path,
+    options: IngestOptions,
+    *,
+    tagger: ConceptTagger,
+    write: Callable[[str], object],
+    progress: ProgressFn | None = None,
+) -> IngestReport:
+    """Parse and map a listing, handing each N-Quads line to ``write``."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    minter = IriMinter(options.base)
+    source_id = options.source_id or source_id_for(path.name)
+    graph = minter.graph(source_id)
+    info = SourceInfo(
+        source_id=source_id,
+        file_name=path.name,
+        source_format=LISTING_FORMAT,
+        sha256=sha256_of(path),
+        subject=options.subject,
+    )
+    mapper = ListingMapper(info, minter, tagger)
+    skipped: list[ParseError] = []
+    count = 0
+    for entry in iter_listing(path, lenient=options.lenient, skipped=skipped):
+        for triple in mapper.map_entry(entry):
+            write(triple.nquad(graph))
+            count += 1
+        if progress is not None:
+            progress(mapper.entries)
+    if mapper.entries == 0:
+        if skipped:
+            raise ParseError(
+                str(path), skipped[0].line, f"no entry could be read; first: {skipped[0].reason}"
+            )
+        raise ParseError(str(path), 1, "no entries")
+    for triple in mapper.finish():
+        write(triple.nquad(graph))
+        count += 1
+    return IngestReport(
+        path=str(path),
+        source_id=source_id,
+        graph=graph,
+        entries=mapper.entries,
+        triples=count,
+        subject=mapper.subject,
+        subject_detected=options.subject is None and mapper.subject is not None,
+        subject_candidates=mapper.subject_candidates,
+        skipped=[e.message for e in skipped],
+        notes=mapper.notes,
+    )
+
+
+def ingest_listing(
+    path: Path,
+    store: EmbeddedStore,
+    options: IngestOptions,
+    *,
+    tagger: ConceptTagger | None = None,
+    progress: ProgressFn | None = None,
+) -> IngestReport:
+    """Ingest an arXiv listing into its named graph, replacing what that graph held."""
+    tagger = tagger or ConceptTagger.from_file()
+    with tempfile.TemporaryDirectory(prefix="scholarkg-") as tmp:
+        staged = Path(tmp) / "source.nq"
+        with staged.open("w", encoding="utf-8") as out:
+            report = map_listing(path, options, tagger=tagger, write=out.write, progress=progress)
+        with store.transaction():
+            store.replace_graph(IRI(report.graph), staged)
+            load_vocabularies(store, options.base)
+    return report
+
+
+def load_vocabularies(store: EmbeddedStore, base: str) -> None:
+    """(Re)load the shipped concept scheme and ontology into their own named graphs."""
+    minter = IriMinter(base)
+    store.load_file(minter.graph("concepts"), concepts_path(), "text/turtle")
+    store.load_file(minter.graph("ontology"), ontology_dir() / "scholarkg.ttl", "text/turtle")

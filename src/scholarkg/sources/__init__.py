@@ -1,0 +1,1 @@
+"""Readers of publication listings into typed records, one module per format."""

@@ -1,0 +1,238 @@
+"""The embedded store: pyoxigraph on disk (RocksDB) or in memory. The only module importing it.
+
+Each source lives in its own named graph; queries see the union of all named graphs as their
+default graph. Writes are atomic per call, even across a crash: before a write, the store takes a
+checkpoint (RocksDB hard-links its files, so this is cheap); a write that fails, or a process
+killed in the middle, rolls back to that checkpoint the next time the store is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import shutil
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+
+import pyoxigraph as ox
+from pydantic import BaseModel, ConfigDict
+
+from scholarkg.errors import QueryError, StoreError
+from scholarkg.terms import IRI, XSD_STRING, AnyTerm, BNode, Literal
+
+MEMORY = ":memory:"
+_DB = "oxigraph"
+_CHECKPOINT = "checkpoint"
+
+
+class QueryKind(StrEnum):
+    """What a SPARQL query returns."""
+
+    SELECT = "select"
+    ASK = "ask"
+    GRAPH = "graph"
+
+
+class QueryResult(BaseModel):
+    """A query's answer, independent of the engine that computed it."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    kind: QueryKind
+    variables: tuple[str, ...] = ()
+    rows: tuple[tuple[AnyTerm | None, ...], ...] = ()
+    boolean: bool | None = None
+    triples: tuple[tuple[AnyTerm, IRI, AnyTerm], ...] = ()
+
+
+def _to_term(term: object) -> AnyTerm:
+    if isinstance(term, ox.NamedNode):
+        return IRI(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, term.datatype.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    return Literal(str(term))
+
+
+def _to_ox(term: AnyTerm) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    if isinstance(term, IRI):
+        return ox.NamedNode(term)
+    if isinstance(term, BNode):
+        return ox.BlankNode(term)
+    if term.lang:
+        return ox.Literal(term.lexical, language=term.lang)
+    if term.datatype == XSD_STRING:
+        return ox.Literal(term.lexical)
+    return ox.Literal(term.lexical, datatype=ox.NamedNode(term.datatype))
+
+
+class EmbeddedStore:
+    """A pyoxigraph store on disk (a folder) or in memory (``path=None``)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._in_transaction = False
+        if path is None:
+            self._db = ox.Store()
+            return
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            self._recover()
+            self._db = ox.Store(str(path / _DB))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store at {path}: {exc} (is another scholarkg process using it?)"
+            ) from None
+
+    @property
+    def location(self) -> str:
+        """Where the store lives, for messages."""
+        return str(self.path) if self.path else MEMORY
+
+    # -- writing -------------------------------------------------------------------------
+
+    def replace_graph(self, graph: IRI, nquads: Path) -> None:
+        """Replace a named graph by the N-Quads file's content (all in that graph), atomically."""
+        with self.transaction():
+            self._db.remove_graph(ox.NamedNode(graph))
+            if self.path is None:
+                self._db.load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            else:
+                self._db.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+
+    def load_file(self, graph: IRI, path: Path, media_type: str) -> None:
+        """Replace a named graph by the content of an RDF file (Turtle, N-Triples, ...)."""
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise StoreError(f"unsupported RDF media type {media_type!r}")
+        with self.transaction():
+            self._db.remove_graph(ox.NamedNode(graph))
+            self._db.load(path=str(path), format=fmt, to_graph=ox.NamedNode(graph))
+
+    def drop_graph(self, graph: IRI) -> bool:
+        """Remove a named graph; False if there was none."""
+        g = ox.NamedNode(graph)
+        if not self._db.contains_named_graph(g):
+            return False
+        with self.transaction():
+            self._db.remove_graph(g)
+        return True
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen, or none does (also if the process dies midway).
+
+        Nested transactions join the outermost one.
+        """
+        if self._in_transaction:
+            yield
+            return
+        self._in_transaction = True
+        try:
+            with self._outermost_transaction():
+                yield
+        finally:
+            self._in_transaction = False
+
+    @contextlib.contextmanager
+    def _outermost_transaction(self) -> Iterator[None]:
+        if self.path is None:
+            snapshot = list(self._db)
+            try:
+                yield
+            except BaseException:
+                self._db.clear()
+                self._db.extend(snapshot)
+                raise
+            return
+        pending = self.path / f"{_CHECKPOINT}.tmp"
+        shutil.rmtree(pending, ignore_errors=True)
+        self._db.backup(str(pending))
+        pending.rename(self.path / _CHECKPOINT)  # from here, reopening rolls back to it
+        try:
+            yield
+            self._db.flush()
+        except BaseException:
+            self._reopen_from_checkpoint()
+            raise
+        self._discard(self.path / _CHECKPOINT)
+
+    def _reopen_from_checkpoint(self) -> None:
+        assert self.path is not None
+        del self._db
+        gc.collect()  # the RocksDB lock goes with the last reference
+        self._recover()
+        self._db = ox.Store(str(self.path / _DB))
+
+    def _recover(self) -> None:
+        """Roll back an interrupted write; each step is safe to repeat after a crash."""
+        assert self.path is not None
+        checkpoint = self.path / _CHECKPOINT
+        db = self.path / _DB
+        if checkpoint.exists():
+            if db.exists():
+                db.rename(self.path / f"{_DB}.rolled-back")
+            checkpoint.rename(db)
+        for leftover in (f"{_DB}.rolled-back", f"{_CHECKPOINT}.tmp", f"{_CHECKPOINT}.done"):
+            shutil.rmtree(self.path / leftover, ignore_errors=True)
+
+    @staticmethod
+    def _discard(checkpoint: Path) -> None:
+        done = checkpoint.with_name(f"{_CHECKPOINT}.done")
+        checkpoint.rename(done)  # atomic: the write is now committed
+        shutil.rmtree(done, ignore_errors=True)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def query(self, sparql: str, substitutions: dict[str, AnyTerm] | None = None) -> QueryResult:
+        """Run a SPARQL query over the union of the named graphs; parameters bound as terms."""
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): _to_ox(t) for k, t in (substitutions or {}).items()
+        }
+        try:
+            answer = self._db.query(sparql, use_default_graph_as_union=True, substitutions=subs)
+        except SyntaxError as exc:
+            raise QueryError(f"the query does not parse: {exc}") from None
+        except OSError as exc:
+            raise QueryError(f"the query failed: {exc}") from None
+        if isinstance(answer, ox.QueryBoolean):
+            return QueryResult(kind=QueryKind.ASK, boolean=bool(answer))
+        if isinstance(answer, ox.QuerySolutions):
+            names = tuple(var.value for var in answer.variables)
+            rows = tuple(
+                tuple(None if term is None else _to_term(term) for term in solution)
+                for solution in answer
+            )
+            return QueryResult(kind=QueryKind.SELECT, variables=names, rows=rows)
+        triples = tuple(
+            (_to_term(t.subject), IRI(t.predicate.value), _to_term(t.object)) for t in answer
+        )
+        return QueryResult(kind=QueryKind.GRAPH, triples=triples)
+
+    def named_graphs(self) -> list[str]:
+        """The named graphs, sorted."""
+        return sorted(g.value for g in self._db.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def __len__(self) -> int:
+        return len(self._db)
+
+    def dump_nquads(self) -> bytes:
+        """Every quad of the store as N-Quads (unordered)."""
+        return bytes(self._db.dump(format=ox.RdfFormat.N_QUADS) or b"")
+
+    def close(self) -> None:
+        """Release the store (its lock on disk)."""
+        if hasattr(self, "_db"):
+            del self._db
+            gc.collect()
+
+
+def open_store(location: str | Path | None) -> EmbeddedStore:
+    """The store at a folder, or an in-memory store for ``:memory:`` / None."""
+    if location is None or str(location) == MEMORY:
+        return EmbeddedStore(None)
+    return EmbeddedStore(Path(location))
