@@ -4,6 +4,7 @@ and arbitrary input (only the reader's own error may come out)."""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -102,8 +103,14 @@ def test_acme_two_paragraph_abstract_kept_whole(entries: list[ListingEntry]) -> 
 def test_accented_names_intact(entries: list[ListingEntry]) -> None:
     names = {name for e in entries for name in e.authors}
     for name in [
-        "Cían Hughes", "Alexandre Ramé", "Morgane Rivière", "Gaël Liu", "Tim Rockäschel",
-        "Piotr Stańczyk", "Léonard Hussenot", "Raphaël Marinier",
+        "Cían Hughes",
+        "Alexandre Ramé",
+        "Morgane Rivière",
+        "Gaël Liu",
+        "Tim Rockäschel",
+        "Piotr Stańczyk",
+        "Léonard Hussenot",
+        "Raphaël Marinier",
     ]:
         assert name in names
 
@@ -303,10 +310,24 @@ def test_missing_file_is_a_parse_error(tmp_path: Path) -> None:
 # -- arbitrary input ------------------------------------------------------------------------
 
 LISTING_WORDS = [
-    "-", "Authors:", "Abstract:", "▽ More", "△ Less", "Submitted 1 May, 2020;",
-    "v1 submitted 2 May, 2020;", "originally announced May 2020.", ", et al. (3 additional "
-    "authors not shown)", "arXiv:2101.00001v2 [pdf]", "cs.LG", "DOI: 10.1/x", "Comments:",
-    "Latest version: v0", "Submitted 0 May, 0000;", "Ann B", ",", "",
+    "-",
+    "Authors:",
+    "Abstract:",
+    "▽ More",
+    "△ Less",
+    "Submitted 1 May, 2020;",
+    "v1 submitted 2 May, 2020;",
+    "originally announced May 2020.",
+    ", et al. (3 additional authors not shown)",
+    "arXiv:2101.00001v2 [pdf]",
+    "cs.LG",
+    "DOI: 10.1/x",
+    "Comments:",
+    "Latest version: v0",
+    "Submitted 0 May, 0000;",
+    "Ann B",
+    ",",
+    "",
 ]
 
 
@@ -320,8 +341,6 @@ def test_arbitrary_lines_give_only_parse_errors(lines: list[str]) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_give_only_parse_errors(data: bytes) -> None:
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fuzz.txt"
         path.write_bytes(data)

@@ -97,10 +97,8 @@ def read_lines(path: Path) -> Iterator[Line]:
     try:
         with path.open("rb") as handle:
             for raw in handle:
-                if number == 0:
-                    raw = raw.removeprefix(b"\xef\xbb\xbf")
                 try:
-                    text = raw.decode("utf-8")
+                    text = (raw.removeprefix(b"\xef\xbb\xbf") if number == 0 else raw).decode()
                 except UnicodeDecodeError as exc:
                     raise ParseError(name, number + 1, f"not UTF-8 text ({exc.reason})") from None
                 pieces = _NEWLINE.split(text)
