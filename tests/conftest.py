@@ -24,7 +24,9 @@ def tagger() -> ConceptTagger:
     return ConceptTagger.from_file()
 
 
-def ingest(store: EmbeddedStore, path: Path, tagger: ConceptTagger, **options: object) -> IngestReport:
+def ingest(
+    store: EmbeddedStore, path: Path, tagger: ConceptTagger, **options: object
+) -> IngestReport:
     """Ingest one listing with default options."""
     return ingest_listing(path, store, IngestOptions(base=DEFAULT_BASE, **options), tagger=tagger)  # type: ignore[arg-type]
 

@@ -112,8 +112,13 @@ def test_creators_one_per_authorship_plus_hidden_subject(ferret_store: EmbeddedS
     )
     extra = {t.split(":")[0] for t, slots, creators in rows if int(creators) != int(slots)}
     # Johan Ferret hides among the additional authors of exactly these five
-    assert extra == {"Gemini 2.5", "MedGemma Technical Report", "Humanity's Last Exam", "Gemma",
-                     "Gemini"}
+    assert extra == {
+        "Gemini 2.5",
+        "MedGemma Technical Report",
+        "Humanity's Last Exam",
+        "Gemma",
+        "Gemini",
+    }
 
 
 def test_collective_authors_are_organizations(ferret_store: EmbeddedStore) -> None:
@@ -246,7 +251,9 @@ def test_nquads_read_back_as_the_mapped_graph(tagger: ConceptTagger) -> None:
     graph = dataset.graph(rdflib.URIRef(report.graph))
     assert len(graph) == report.triples
     info = SourceInfo(
-        source_id="arxiv-listing-ferret", file_name=LISTING.name, source_format="arxiv-listing",
+        source_id="arxiv-listing-ferret",
+        file_name=LISTING.name,
+        source_format="arxiv-listing",
         sha256=sha256_of(LISTING),
     )
     mapper = ListingMapper(info, IriMinter(), tagger)
@@ -260,7 +267,9 @@ def test_nquads_read_back_as_the_mapped_graph(tagger: ConceptTagger) -> None:
 def test_explicit_subject(subject: str, tagger: ConceptTagger) -> None:
     lines: list[str] = []
     report = map_listing(
-        LISTING, IngestOptions(base=DEFAULT_BASE, subject=subject), tagger=tagger,
+        LISTING,
+        IngestOptions(base=DEFAULT_BASE, subject=subject),
+        tagger=tagger,
         write=lines.append,
     )
     assert not report.subject_detected

@@ -144,7 +144,9 @@ def test_killed_ingest_rolls_back_on_next_open(tagger: ConceptTagger, tmp_path: 
     script.write_text(textwrap.dedent(KILL_MID_INGEST))
     done = subprocess.run(
         [sys.executable, str(script), str(location), str(changed)],
-        capture_output=True, check=False, timeout=120,
+        capture_output=True,
+        check=False,
+        timeout=120,
     )
     assert done.returncode == -9, done.stderr.decode()
     assert (location / "checkpoint").exists()  # the interrupted write left its checkpoint
@@ -165,7 +167,10 @@ def test_store_folder_in_use_is_a_clear_error(tmp_path: Path) -> None:
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "kg")],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
         env={**os.environ},
     )
     first.close()
