@@ -16,7 +16,7 @@ from scholarkg.errors import UsageError
 from scholarkg.terms import IRI
 from scholarkg.vocab import DEFAULT_BASE
 
-_NOT_WORD = re.compile(r"[^\w]+|_+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def slug(text: str) -> str:
