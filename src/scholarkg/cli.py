@@ -15,10 +15,11 @@ from scholarkg import __version__
 from scholarkg.concepts import ConceptTagger
 from scholarkg.config import DEFAULT_STORE, Settings
 from scholarkg.errors import ScholarkgError, UsageError
-from scholarkg.formats import GraphFormat, ResultFormat, render_graph, render_result
+from scholarkg.formats import GraphFormat, ResultFormat, project, render_graph, render_result
 from scholarkg.pipeline import IngestOptions, IngestReport, ingest_listing
+from scholarkg.queries import get_query, load_catalogue, run_stored
 from scholarkg.stats import collect_stats, render_stats
-from scholarkg.store import EmbeddedStore, QueryKind, open_store
+from scholarkg.store import EmbeddedStore, QueryKind, QueryResult, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 LISTING_SUFFIXES = (".txt",)
@@ -179,14 +180,19 @@ def query(
         result = db.query(text)
     finally:
         db.close()
+    emit_result(result, fmt)
+
+
+def emit_result(result: QueryResult, fmt: str | None, limit: int | None = None) -> None:
+    """Print a query result in the chosen format (table / Turtle by default)."""
     if result.kind is QueryKind.GRAPH:
         click.echo(render_graph(result, GraphFormat(fmt or GraphFormat.TURTLE)), nl=False)
-    else:
-        if fmt in {f.value for f in GraphFormat}:
-            raise UsageError(
-                f"--format {fmt} is for CONSTRUCT/DESCRIBE; this query is a {result.kind}"
-            )
-        click.echo(render_result(result, ResultFormat(fmt or ResultFormat.TABLE)), nl=False)
+        return
+    if fmt in {f.value for f in GraphFormat}:
+        raise UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE, not {result.kind} queries")
+    if limit is not None:
+        result = result.model_copy(update={"rows": result.rows[:limit]})
+    click.echo(render_result(result, ResultFormat(fmt or ResultFormat.TABLE)), nl=False)
 
 
 def _read_query(sparql: str | None, query_file: Path | None) -> str:
@@ -204,6 +210,66 @@ def _read_query(sparql: str | None, query_file: Path | None) -> str:
     if not sys.stdin.isatty():
         return sys.stdin.read()
     raise UsageError("no query: give it as an argument, with --file, or on stdin")
+
+
+@cli.command("queries")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
+def list_queries(as_json: bool) -> None:
+    """List the stored queries: name, title and parameters."""
+    catalogue = load_catalogue()
+    if as_json:
+        body = [q.model_dump(exclude={"sparql", "path"}, mode="json") for q in catalogue.values()]
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        return
+    for query in catalogue.values():
+        params = " ".join(
+            f"{name}={p.type}" + ("" if p.required else "?") for name, p in query.params.items()
+        )
+        click.echo(f"{query.name:<26} {query.title}" + (f"  [{params}]" if params else ""))
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help='A parameter of the query (repeatable), e.g. --param person="Johan Ferret".',
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(QUERY_FORMATS),
+    default=None,
+    help="Output format [table for SELECT/ASK, turtle for CONSTRUCT].",
+)
+@click.option("--limit", type=click.IntRange(min=0), help="Show at most this many rows.")
+@store_options
+def run(
+    name: str,
+    params: tuple[str, ...],
+    fmt: str | None,
+    limit: int | None,
+    store: str | None,
+    base: str | None,
+) -> None:
+    """Run the stored query NAME (see `scholarkg queries`) with typed parameters."""
+    raw: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
+        raw[key.strip()] = value
+    query = get_query(load_catalogue(), name)
+    settings = settings_from(store, base)
+    db = open_store(settings.store)
+    try:
+        result = run_stored(db, query, raw, base=settings.base)
+    finally:
+        db.close()
+    emit_result(result, fmt, limit)
 
 
 @cli.command()
@@ -245,11 +311,22 @@ def build(data_dir: Path, store: str | None, base: str | None) -> None:
     db = open_store(settings.store)
     try:
         tagger = ConceptTagger.from_file()
+        reports = []
         for path in files:
-            report = _ingest_one(path, db, IngestOptions(base=settings.base), tagger)
-            click.echo(describe_ingest(report))
+            reports.append(_ingest_one(path, db, IngestOptions(base=settings.base), tagger))
+            click.echo(describe_ingest(reports[-1]))
         click.echo(f"\nknowledge graph in {db.location}:")
         click.echo(render_stats(collect_stats(db)), nl=False)
+        subject = next((r.subject for r in reports if r.subject), None)
+        if subject:
+            question = get_query(load_catalogue(), "coauthors_of")
+            answer = run_stored(db, question, {"person": subject}, base=settings.base)
+            click.echo(f"\n{subject}'s most frequent co-authors (stored query coauthors_of):")
+            emit_result(project(answer, ["name", "papers", "first_year", "last_year"]), None, 5)
+            click.echo(
+                f'more: scholarkg run coauthors_of --param person="{subject}"; '
+                "scholarkg queries lists every stored question"
+            )
     finally:
         db.close()
 

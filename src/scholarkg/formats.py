@@ -57,6 +57,13 @@ def render_result(result: QueryResult, fmt: ResultFormat, *, width: int = 60) ->
     return renderer(result)
 
 
+def project(result: QueryResult, variables: list[str]) -> QueryResult:
+    """A SELECT result with only the given columns, in the given order."""
+    index = [result.variables.index(v) for v in variables]
+    rows = tuple(tuple(row[i] for i in index) for row in result.rows)
+    return result.model_copy(update={"variables": tuple(variables), "rows": rows})
+
+
 def _display(term: AnyTerm | None, width: int) -> str:
     text = " ".join(plain(term).split())
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -197,7 +197,7 @@ class EmbeddedStore:
             answer = self._db.query(sparql, use_default_graph_as_union=True, substitutions=subs)
         except SyntaxError as exc:
             raise QueryError(f"the query does not parse: {exc}") from None
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise QueryError(f"the query failed: {exc}") from None
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult(kind=QueryKind.ASK, boolean=bool(answer))
