@@ -158,19 +158,19 @@ def parse_query_file(path: Path, store: EmbeddedStore | None = None) -> StoredQu
         raise QueryDefinitionError(f"{path}: invalid header: {problems}") from None
     sparql = "\n".join(lines).strip() + "\n"
     body = _strip_comments(sparql)
+    where = re.search(r"(?i)\bWHERE\b|\{", _without_prologue(body))
+    pattern = _without_prologue(body)[where.start() :] if where else ""
+    projection = _without_prologue(body)[: where.start()] if where else ""
     for param in header.params:
         if not _NAME.match(param):
             raise QueryDefinitionError(f"{path}: parameter name {param!r} is not snake_case")
-        if not re.search(rf"[?$]{param}\b", body):
+        if not re.search(rf"[?$]{param}\b", pattern):
             raise QueryDefinitionError(
                 f"{path}: parameter {param!r} is declared but the query never uses ?{param}"
             )
-    if header.params and _is_select(body):
-        projection = body[: re.search(r"(?i)\bWHERE\b|\{", body).start()]  # type: ignore[union-attr]
-        missing = [p for p in header.params if not re.search(rf"[?$]{p}\b", projection)]
-        if missing:
+        if _is_select(body) and not re.search(rf"[?$]{param}\b", projection):
             raise QueryDefinitionError(
-                f"{path}: a SELECT query projects its parameters: add ?{missing[0]} to SELECT "
+                f"{path}: a SELECT query projects its parameters: add ?{param} to SELECT "
                 "(and to GROUP BY when aggregating)"
             )
     if store is not None:
