@@ -1,7 +1,7 @@
 """Composes the stages: source file -> records -> triples -> (validation) -> store.
 
 The pipeline is the only place besides the CLI and the server that does I/O. An ingest parses
-and maps the whole file into a temporary N-Quads file first (streaming, flat memory), validates
+and maps the whole file into a temporary N-Triples file first (streaming, flat memory), validates
 it, and only then touches the store, in one atomic write: a failure anywhere leaves the store as
 it was.
 """
@@ -84,7 +84,7 @@ def map_listing(
     write: Callable[[str], object],
     progress: ProgressFn | None = None,
 ) -> IngestReport:
-    """Parse and map a listing, handing each N-Quads line to ``write``."""
+    """Parse and map a listing, handing each N-Triples line to ``write``."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     minter = IriMinter(options.base)
@@ -102,7 +102,7 @@ def map_listing(
     count = 0
     for entry in iter_listing(path, lenient=options.lenient, skipped=skipped):
         for triple in mapper.map_entry(entry):
-            write(triple.nquad(graph))
+            write(triple.ntriple())
             count += 1
         if progress is not None:
             progress(mapper.entries)
@@ -113,7 +113,7 @@ def map_listing(
             )
         raise ParseError(str(path), 1, "no entries")
     for triple in mapper.finish():
-        write(triple.nquad(graph))
+        write(triple.ntriple())
         count += 1
     return IngestReport(
         path=str(path),
@@ -140,7 +140,7 @@ def ingest_listing(
     """Ingest an arXiv listing into its named graph, replacing what that graph held."""
     tagger = tagger or ConceptTagger.from_file()
     with tempfile.TemporaryDirectory(prefix="scholarkg-") as tmp:
-        staged = Path(tmp) / "source.nq"
+        staged = Path(tmp) / "source.nt"
         with staged.open("w", encoding="utf-8") as out:
             report = map_listing(path, options, tagger=tagger, write=out.write, progress=progress)
         with store.transaction():

@@ -95,14 +95,12 @@ class EmbeddedStore:
 
     # -- writing -------------------------------------------------------------------------
 
-    def replace_graph(self, graph: IRI, nquads: Path) -> None:
-        """Replace a named graph by the N-Quads file's content (all in that graph), atomically."""
+    def replace_graph(self, graph: IRI, ntriples: Path) -> None:
+        """Replace a named graph by the content of an N-Triples file, atomically."""
         with self.transaction():
             self._db.remove_graph(ox.NamedNode(graph))
-            if self.path is None:
-                self._db.load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-            else:
-                self._db.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            load = self._db.load if self.path is None else self._db.bulk_load
+            load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
 
     def load_file(self, graph: IRI, path: Path, media_type: str) -> None:
         """Replace a named graph by the content of an RDF file (Turtle, N-Triples, ...)."""

@@ -1,7 +1,7 @@
 """A minimal, fast RDF term model for the mapper's output.
 
 The mapper emits millions of triples in benchmarks; building rdflib or pyoxigraph terms for each
-would dominate the run. These plain terms serialise straight to N-Triples / N-Quads, which every
+would dominate the run. These plain terms serialise straight to N-Triples, which every
 engine loads natively, and convert to rdflib terms at the edges (SHACL, tests).
 """
 
@@ -56,10 +56,6 @@ class Triple(NamedTuple):
     subject: IRI
     predicate: IRI
     object: Term
-
-    def nquad(self, graph: IRI) -> str:
-        """This triple as one N-Quads line (newline included) in the given graph."""
-        return f"{self.subject.n3()} {self.predicate.n3()} {self.object.n3()} {graph.n3()} .\n"
 
     def ntriple(self) -> str:
         """This triple as one N-Triples line (newline included)."""
