@@ -27,7 +27,8 @@ def tagger() -> ConceptTagger:
 def ingest(
     store: EmbeddedStore, path: Path, tagger: ConceptTagger, **options: object
 ) -> IngestReport:
-    """Ingest one listing with default options."""
+    """Ingest one listing; validation is off unless asked for (tests of validation ask)."""
+    options.setdefault("validate_data", False)
     return ingest_listing(path, store, IngestOptions(base=DEFAULT_BASE, **options), tagger=tagger)  # type: ignore[arg-type]
 
 
@@ -35,7 +36,7 @@ def ingest(
 def ferret_store(tagger: ConceptTagger) -> Iterator[EmbeddedStore]:
     """An in-memory store holding the shipped listing (read-only use)."""
     store = open_store(None)
-    ingest(store, LISTING, tagger)
+    ingest(store, LISTING, tagger, validate_data=True)
     yield store
     store.close()
 

@@ -14,12 +14,31 @@ import click
 from scholarkg import __version__
 from scholarkg.concepts import ConceptTagger
 from scholarkg.config import DEFAULT_STORE, Settings
-from scholarkg.errors import ScholarkgError, UsageError
-from scholarkg.formats import GraphFormat, ResultFormat, project, render_graph, render_result
+from scholarkg.errors import NotConformingError, ScholarkgError, UsageError
+from scholarkg.formats import (
+    GraphFormat,
+    ResultFormat,
+    graph_from_ntriples,
+    project,
+    read_rdf_files,
+    render_graph,
+    render_result,
+    write_atomically,
+)
 from scholarkg.pipeline import IngestOptions, IngestReport, ingest_listing
 from scholarkg.queries import get_query, load_catalogue, run_stored
+from scholarkg.reports import (
+    Severity,
+    render_json,
+    render_junit,
+    render_text,
+    render_turtle,
+    verdict,
+)
+from scholarkg.shapes import load_shapes, validate_graph
 from scholarkg.stats import collect_stats, render_stats
 from scholarkg.store import EmbeddedStore, QueryKind, QueryResult, open_store
+from scholarkg.terms import IRI
 
 F = TypeVar("F", bound=Callable[..., Any])
 LISTING_SUFFIXES = (".txt",)
@@ -79,19 +98,25 @@ def cli() -> None:
 @click.option("--subject", metavar="NAME", help="Whose publication list this is (else detected).")
 @click.option("--source-id", metavar="ID", help="Source id naming the graph (one file only).")
 @click.option("--lenient", is_flag=True, help="Skip malformed entries, report each, load the rest.")
+@click.option(
+    "--no-validate", is_flag=True, help="Load without checking the data against the shapes."
+)
 @store_options
 def ingest(
     files: tuple[Path, ...],
     subject: str | None,
     source_id: str | None,
     lenient: bool,
+    no_validate: bool,
     store: str | None,
     base: str | None,
 ) -> None:
     """Load arXiv author listings (FILES) into the store, one named graph per file.
 
     Ingesting a file again replaces its graph. A malformed entry stops the ingest (exit 2) and
-    leaves the store as it was, unless --lenient.
+    leaves the store as it was, unless --lenient. The data is validated against the SHACL shapes
+    before it is loaded: a violation stops the ingest (exit 1) and prints the report; warnings
+    are printed and the data loaded.
     """
     settings = settings_from(store, base)
     if source_id and len(files) > 1:
@@ -101,7 +126,11 @@ def ingest(
         tagger = ConceptTagger.from_file()
         for path in files:
             options = IngestOptions(
-                subject=subject, source_id=source_id, lenient=lenient, base=settings.base
+                subject=subject,
+                source_id=source_id,
+                lenient=lenient,
+                validate_data=not no_validate,
+                base=settings.base,
             )
             report = _ingest_one(path, db, options, tagger)
             click.echo(describe_ingest(report))
@@ -142,6 +171,15 @@ def describe_ingest(report: IngestReport) -> str:
         lines.append("listing subject: not detected (give --subject)")
     lines += [f"skipped {problem}" for problem in report.skipped]
     lines += [f"note {report.path}:{note.line}: {note.message}" for note in report.notes]
+    if report.validation is None:
+        lines.append(
+            "WARNING: validation skipped (--no-validate): this data was loaded without being "
+            "checked against the shapes"
+        )
+    elif report.validation.results:
+        lines.append(render_text(report.validation).rstrip())
+    else:
+        lines.append(f"validation: {verdict(report.validation)}")
     return "\n".join(lines)
 
 
@@ -290,6 +328,83 @@ def stats(as_json: bool, store: str | None, base: str | None) -> None:
         click.echo(render_stats(counts), nl=False)
 
 
+VALIDATION_FORMATS = ["text", "json", "turtle", "junit"]
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--graph", metavar="IRI", help="Validate only this named graph of the store.")
+@click.option(
+    "--shapes",
+    "shapes_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Shapes graph to validate against [default: the shipped ontology/shapes.ttl].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(VALIDATION_FORMATS),
+    default="text",
+    help="Report as text (grouped by shape and focus node), JSON, the SHACL report graph in "
+    "Turtle, or JUnit XML for CI systems.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["violation", "warning"]),
+    default="violation",
+    help="Lowest severity that makes the exit code 1.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file instead of stdout.",
+)
+@store_options
+def validate(
+    files: tuple[Path, ...],
+    graph: str | None,
+    shapes_file: Path | None,
+    fmt: str,
+    fail_on: str,
+    output: Path | None,
+    store: str | None,
+    base: str | None,
+) -> None:
+    """Validate RDF FILES (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML), or else the
+    store (or one --graph of it), against the SHACL shapes.
+
+    Files are checked together with the shipped concept scheme they may refer to. Exit code 0
+    when the data conforms, 1 on a violation (or a warning, with --fail-on warning), 2 on a
+    usage or input error.
+    """
+    settings = settings_from(store, base)
+    if files and graph:
+        raise UsageError("--graph selects a graph of the store: give it without FILES")
+    if files:
+        data = read_rdf_files(files)
+    else:
+        db = open_store(settings.store)
+        try:
+            data = graph_from_ntriples(db.dump_ntriples(IRI(graph) if graph else None))
+        finally:
+            db.close()
+    shapes = load_shapes(shapes_file, base=settings.base)
+    report = validate_graph(data, shapes, base=settings.base)
+    threshold = Severity(fail_on)
+    if fmt == "junit":
+        rendered = render_junit(report, threshold)
+    else:
+        rendered = {"text": render_text, "json": render_json, "turtle": render_turtle}[fmt](report)
+    if output is not None:
+        write_atomically(output, rendered)
+        click.echo(verdict(report), err=True)
+    else:
+        click.echo(rendered, nl=False)
+    if report.fails(threshold):
+        raise click.exceptions.Exit(1)
+
+
 @cli.command()
 @click.argument(
     "data_dir",
@@ -334,11 +449,16 @@ def build(data_dir: Path, store: str | None, base: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; scholarkg's own errors become a message and their exit code."""
     try:
-        cli.main(args=argv, prog_name="scholarkg", standalone_mode=False)
+        # without standalone mode, click returns the code of ctx.exit() / Exit instead of raising
+        code = cli.main(args=argv, prog_name="scholarkg", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
+        return exc.exit_code
+    except NotConformingError as exc:
+        click.echo(exc.report_text, err=True, nl=False)
+        click.echo(f"error: {exc.message}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -346,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     except ScholarkgError as exc:
         click.echo(f"error: {exc.message}", err=True)
         return exc.exit_code
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

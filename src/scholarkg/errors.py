@@ -61,6 +61,10 @@ class NotConformingError(ScholarkgError):
     http_status = 422
     kind = "not-conforming"
 
+    def __init__(self, message: str, report_text: str = "") -> None:
+        super().__init__(message)
+        self.report_text = report_text
+
 
 class QueryError(ScholarkgError):
     """A query that could not be parsed or run (exit 1, HTTP 400)."""

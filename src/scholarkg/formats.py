@@ -10,12 +10,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import tempfile
+import warnings
+from collections.abc import Iterable
 from enum import StrEnum
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import rdflib
 
-from scholarkg.errors import UsageError
+from scholarkg.errors import InputError, UsageError
 from scholarkg.store import QueryKind, QueryResult
 from scholarkg.terms import IRI, XSD_STRING, AnyTerm, BNode, Literal, plain
 from scholarkg.vocab import PREFIXES
@@ -201,6 +206,63 @@ def render_sparql_xml(result: QueryResult) -> str:
         out.append("</results>")
     out.append("</sparql>")
     return "\n".join(out) + "\n"
+
+
+RDF_SUFFIXES = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+}
+
+
+def read_rdf_files(paths: Iterable[Path]) -> rdflib.Graph:
+    """The union of the triples of RDF files, their syntax known by their file extension."""
+    graph = rdflib.Graph()
+    for path in paths:
+        syntax = RDF_SUFFIXES.get(path.suffix.lower())
+        if syntax is None:
+            known = ", ".join(sorted(RDF_SUFFIXES))
+            raise UsageError(f"{path}: unknown RDF file extension (known: {known})")
+        try:
+            with warnings.catch_warnings():
+                # rdflib's quad and JSON-LD parsers use its own deprecated ConjunctiveGraph
+                warnings.simplefilter("ignore", DeprecationWarning)
+                if syntax in {"nquads", "trig"}:
+                    dataset = rdflib.Dataset()
+                    dataset.parse(path, format=syntax)
+                    graph += ((s, p, o) for s, p, o, _ in dataset.quads())
+                else:
+                    graph.parse(path, format=syntax)
+        except FileNotFoundError:
+            raise UsageError(f"{path}: no such file") from None
+        except Exception as exc:  # rdflib raises a different error per parser
+            raise InputError(f"{path}: not valid {syntax}: {exc}") from None
+    return graph
+
+
+def graph_from_ntriples(data: bytes) -> rdflib.Graph:
+    """An rdflib graph of N-Triples bytes."""
+    return rdflib.Graph().parse(data=data.decode("utf-8"), format="nt")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so that it is either whole or absent (temporary file, then rename)."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 class GraphFormat(StrEnum):

@@ -2,8 +2,8 @@
 
 The pipeline is the only place besides the CLI and the server that does I/O. An ingest parses
 and maps the whole file into a temporary N-Triples file first (streaming, flat memory), validates
-it, and only then touches the store, in one atomic write: a failure anywhere leaves the store as
-it was.
+it against the shapes together with the concept scheme it refers to, and only then touches the
+store, in one atomic write: a violation or a failure anywhere leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -13,14 +13,17 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import rdflib
 from pydantic import Field
 
 from scholarkg.concepts import ConceptTagger, concepts_path
-from scholarkg.errors import ParseError, UsageError
+from scholarkg.errors import NotConformingError, ParseError, UsageError
 from scholarkg.iris import IriMinter, source_id_for
 from scholarkg.mapping import ListingMapper
 from scholarkg.records import ListingEntry, MappingNote, Record, SourceInfo
+from scholarkg.reports import Severity, ValidationReport, render_text
 from scholarkg.resources import ontology_dir
+from scholarkg.shapes import load_shapes, validate_graph
 from scholarkg.sources.arxiv_listing import iter_entries, read_lines
 from scholarkg.store import EmbeddedStore
 from scholarkg.terms import IRI
@@ -35,6 +38,7 @@ class IngestOptions(Record):
     subject: str | None = None
     source_id: str | None = None
     lenient: bool = False
+    validate_data: bool = True
     base: str
 
 
@@ -51,6 +55,7 @@ class IngestReport(Record):
     subject_candidates: list[str] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list, description="file:line: reason, lenient")
     notes: list[MappingNote] = Field(default_factory=list)
+    validation: ValidationReport | None = None  # None when not validated
 
 
 def sha256_of(path: Path) -> str:
@@ -143,10 +148,25 @@ def ingest_listing(
         staged = Path(tmp) / "source.nt"
         with staged.open("w", encoding="utf-8") as out:
             report = map_listing(path, options, tagger=tagger, write=out.write, progress=progress)
+        if options.validate_data:
+            checked = validate_staged(staged, options.base)
+            report = report.model_copy(update={"validation": checked})
+            if checked.fails(Severity.violation):
+                raise NotConformingError(
+                    f"{path}: {len(checked.violations)} shape violation(s); nothing was loaded",
+                    render_text(checked),
+                )
         with store.transaction():
             store.replace_graph(IRI(report.graph), staged)
             load_vocabularies(store, options.base)
     return report
+
+
+def validate_staged(staged: Path, base: str) -> ValidationReport:
+    """Validate a staged source (N-Triples) together with the concept scheme it refers to."""
+    data = rdflib.Graph().parse(staged, format="nt")
+    data.parse(concepts_path(), format="turtle")
+    return validate_graph(data, load_shapes(base=base), base=base)
 
 
 def load_vocabularies(store: EmbeddedStore, base: str) -> None:

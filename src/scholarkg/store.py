@@ -218,6 +218,17 @@ class EmbeddedStore:
     def __len__(self) -> int:
         return len(self._db)
 
+    def dump_ntriples(self, graph: IRI | None = None) -> bytes:
+        """The triples of one named graph, or of the union of all, as N-Triples."""
+        if graph is not None:
+            if not self._db.contains_named_graph(ox.NamedNode(graph)):
+                raise StoreError(f"the store has no graph <{graph}>")
+            dumped = self._db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+            return bytes(dumped or b"")
+        union = self._db.query("CONSTRUCT WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        assert isinstance(union, ox.QueryTriples)
+        return bytes(union.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")
+
     def dump_nquads(self) -> bytes:
         """Every quad of the store as N-Quads (unordered)."""
         return bytes(self._db.dump(format=ox.RdfFormat.N_QUADS) or b"")
