@@ -18,6 +18,7 @@ from scholarkg.errors import NotConformingError, ScholarkgError, UsageError
 from scholarkg.formats import (
     GraphFormat,
     ResultFormat,
+    expand_rdf_paths,
     graph_from_ntriples,
     project,
     read_rdf_files,
@@ -332,7 +333,7 @@ VALIDATION_FORMATS = ["text", "json", "turtle", "junit"]
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--graph", metavar="IRI", help="Validate only this named graph of the store.")
 @click.option(
     "--shapes",
@@ -371,8 +372,9 @@ def validate(
     store: str | None,
     base: str | None,
 ) -> None:
-    """Validate RDF FILES (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML), or else the
-    store (or one --graph of it), against the SHACL shapes.
+    """Validate RDF FILES (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML; a folder stands
+    for every such file below it), or else the store (or one --graph of it), against the SHACL
+    shapes.
 
     Files are checked together with the shipped concept scheme they may refer to. Exit code 0
     when the data conforms, 1 on a violation (or a warning, with --fail-on warning), 2 on a
@@ -382,7 +384,7 @@ def validate(
     if files and graph:
         raise UsageError("--graph selects a graph of the store: give it without FILES")
     if files:
-        data = read_rdf_files(files)
+        data = read_rdf_files(expand_rdf_paths(files))
     else:
         db = open_store(settings.store)
         try:
@@ -416,8 +418,10 @@ def validate(
 def build(data_dir: Path, store: str | None, base: str | None) -> None:
     """The main job: build the knowledge graph from every listing in DATA_DIR (default data/).
 
-    Each *.txt file is read as an arXiv author listing and replaces its own named graph; then
-    the store's contents are summarised.
+    Each *.txt file is read as an arXiv author listing, validated and loaded into its own named
+    graph; then the whole store is validated against the shapes, summarised, and asked who
+    the listing subject's most frequent co-authors are. Exit code 1 if the store does not
+    conform.
     """
     settings = settings_from(store, base)
     files = sorted(p for p in data_dir.glob("*") if p.suffix in LISTING_SUFFIXES)
@@ -432,6 +436,10 @@ def build(data_dir: Path, store: str | None, base: str | None) -> None:
             click.echo(describe_ingest(reports[-1]))
         click.echo(f"\nknowledge graph in {db.location}:")
         click.echo(render_stats(collect_stats(db)), nl=False)
+        checked = validate_graph(graph_from_ntriples(db.dump_ntriples()), base=settings.base)
+        click.echo(f"\nvalidation of the whole store against the shapes: {verdict(checked)}")
+        if checked.results:
+            click.echo(render_text(checked), nl=False)
         subject = next((r.subject for r in reports if r.subject), None)
         if subject:
             question = get_query(load_catalogue(), "coauthors_of")
@@ -444,6 +452,8 @@ def build(data_dir: Path, store: str | None, base: str | None) -> None:
             )
     finally:
         db.close()
+    if checked.fails(Severity.violation):
+        raise click.exceptions.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:

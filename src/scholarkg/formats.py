@@ -221,6 +221,20 @@ RDF_SUFFIXES = {
 }
 
 
+def expand_rdf_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; a folder stands for the RDF files below it (known extensions, sorted)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in RDF_SUFFIXES)
+            if not found:
+                raise UsageError(f"{path}: no RDF files ({', '.join(sorted(RDF_SUFFIXES))})")
+            out += found
+        else:
+            out.append(path)
+    return out
+
+
 def read_rdf_files(paths: Iterable[Path]) -> rdflib.Graph:
     """The union of the triples of RDF files, their syntax known by their file extension."""
     graph = rdflib.Graph()
