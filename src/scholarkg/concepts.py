@@ -2,15 +2,15 @@
 
 Rule: a paper gets a concept when one of the concept's ``skos:prefLabel`` or ``skos:altLabel``
 occurs in its title or abstract as whole words, case-insensitively, with a plural ``s``/``es``
-allowed and spaces in a label matching spaces or hyphens; a label with no lower-case letter (an
-acronym such as ``RLHF``) matches case-sensitively, so "rl" in running text tags nothing.
+allowed and a label's words separated by spaces or hyphens in the text; a label with no
+lower-case letter (an acronym such as ``RLHF``) matches case-sensitively, so "rl" in running
+text tags nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 
 import rdflib
@@ -19,7 +19,8 @@ from rdflib.namespace import SKOS
 from scholarkg.resources import ontology_dir
 from scholarkg.terms import IRI
 
-_SEPARATORS = re.compile(r"[\s\-\u2010\u2011]+")
+_WORD = re.compile(r"\w+")
+_SEPARATOR = re.compile(r"[\s\-\u2010\u2011]+")
 
 
 def concepts_path() -> Path:
@@ -27,34 +28,23 @@ def concepts_path() -> Path:
     return ontology_dir() / "concepts.ttl"
 
 
-def _key(text: str) -> str:
-    return _SEPARATORS.sub(" ", text).strip()
-
-
-def _pattern(labels: Iterable[str], flags: int) -> re.Pattern[str] | None:
-    alternatives = sorted({_key(label) for label in labels}, key=lambda s: (-len(s), s))
-    if not alternatives:
-        return None
-    body = "|".join(
-        r"[\s\-\u2010\u2011]+".join(re.escape(word) for word in label.split(" "))
-        for label in alternatives
-    )
-    return re.compile(rf"(?<!\w)(?:{body})(?:e?s)?(?!\w)", flags)
+def _words(label: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(label))
 
 
 class ConceptTagger:
     """Finds the concepts a text mentions, by the labels of a SKOS scheme."""
 
     def __init__(self, labels: dict[str, set[IRI]]) -> None:
-        self._exact: dict[str, set[IRI]] = defaultdict(set)
-        self._folded: dict[str, set[IRI]] = defaultdict(set)
+        # labels as word tuples: lower-cased, or exact for acronyms (no lower-case letter)
+        self._folded = _LabelTable()
+        self._exact = _LabelTable()
         for label, concepts in labels.items():
+            words = _words(label)
             if any(c.islower() for c in label):
-                self._folded[_key(label).casefold()] |= concepts
+                self._folded.add(tuple(w.lower() for w in words), concepts)
             else:
-                self._exact[_key(label)] |= concepts
-        self._folded_re = _pattern(self._folded, re.IGNORECASE)
-        self._exact_re = _pattern(self._exact, 0)
+                self._exact.add(words, concepts)
 
     @classmethod
     def from_graph(cls, graph: rdflib.Graph) -> ConceptTagger:
@@ -73,22 +63,74 @@ class ConceptTagger:
         return cls.from_graph(graph)
 
     def tag(self, *texts: str | None) -> set[IRI]:
-        """Concepts mentioned in any of the texts."""
+        """Concepts mentioned in any of the texts.
+
+        Like a regular expression of all labels, longest first: from each word that can start a
+        label, the longest run of words (joined by spaces or hyphens) that is a label wins and
+        the scan goes on after it. Acronyms and other labels are scanned independently.
+        """
         found: set[IRI] = set()
         for text in texts:
-            if not text:
-                continue
-            if self._folded_re is not None:
-                for match in self._folded_re.finditer(text):
-                    found |= self._lookup(self._folded, _key(match.group()).casefold())
-            if self._exact_re is not None:
-                for match in self._exact_re.finditer(text):
-                    found |= self._lookup(self._exact, _key(match.group()))
+            if text:
+                found |= self._folded.scan(text.lower())
+                found |= self._exact.scan(text)
         return found
 
-    @staticmethod
-    def _lookup(table: dict[str, set[IRI]], key: str) -> set[IRI]:
-        for candidate in (key, key.removesuffix("s"), key.removesuffix("es")):
-            if candidate in table:
-                return table[candidate]
-        return set()
+
+class _LabelTable:
+    """Labels as tuples of words, with every prefix of a label for early stops."""
+
+    def __init__(self) -> None:
+        self.labels: dict[tuple[str, ...], set[IRI]] = defaultdict(set)
+        self.prefixes: set[tuple[str, ...]] = set()
+        self.starts: set[str] = set()  # first words, also with a plural ending
+
+    def add(self, words: tuple[str, ...], concepts: set[IRI]) -> None:
+        if not words:
+            return
+        self.labels[words] |= concepts
+        self.prefixes.update(words[:n] for n in range(1, len(words)))
+        self.starts.update((words[0], words[0] + "s", words[0] + "es"))
+
+    def scan(self, text: str) -> set[IRI]:
+        """Concepts of the labels in a text, leftmost-longest and not overlapping."""
+        spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        found: set[IRI] = set()
+        index = 0
+        while index < len(spans):
+            first = text[spans[index][0] : spans[index][1]]
+            if first not in self.starts:
+                index += 1
+                continue
+            key: tuple[str, ...] = (first,)
+            best: set[IRI] = set()
+            best_end = index + 1
+            end = index + 1
+            while True:
+                hit = self._match(key)
+                if hit:
+                    best, best_end = hit, end
+                if key not in self.prefixes or end == len(spans):
+                    break
+                gap = text[spans[end - 1][1] : spans[end][0]]
+                if _SEPARATOR.fullmatch(gap) is None:
+                    break
+                key = (*key, text[spans[end][0] : spans[end][1]])
+                end += 1
+            found |= best
+            index = best_end
+        return found
+
+    def _match(self, key: tuple[str, ...]) -> set[IRI] | None:
+        """A label's concepts, its last word also without a plural 's' or 'es'."""
+        hit = self.labels.get(key)
+        if hit:
+            return hit
+        last = key[-1]
+        if last.endswith("s"):
+            hit = self.labels.get((*key[:-1], last[:-1]))
+            if hit:
+                return hit
+            if last.endswith("es"):
+                return self.labels.get((*key[:-1], last[:-2]))
+        return None

@@ -43,6 +43,7 @@ class IriMinter:
 
     def __init__(self, base: str = DEFAULT_BASE) -> None:
         self.base = check_base(base)
+        self._keys: dict[str, str] = {}  # names repeat across a listing: normalise each once
 
     def paper(self, *, arxiv_id: str | None, doi: str | None, title: str) -> IRI:
         """A paper: by arXiv id, else DOI, else normalised title."""
@@ -57,11 +58,11 @@ class IriMinter:
 
     def person(self, name: str) -> IRI:
         """A person, by normalised name."""
-        return IRI(f"{self.base}person/{self._agent_key(name)}")
+        return IRI(f"{self.base}person/{self.agent_key(name)}")
 
     def organization(self, name: str) -> IRI:
         """A collective author, by normalised name."""
-        return IRI(f"{self.base}org/{self._agent_key(name)}")
+        return IRI(f"{self.base}org/{self.agent_key(name)}")
 
     @staticmethod
     def authorship(paper: IRI, position: int) -> IRI:
@@ -87,9 +88,11 @@ class IriMinter:
         """The named graph holding one source's triples."""
         return IRI(f"{self.base}graph/{source_id}")
 
-    @staticmethod
-    def _agent_key(name: str) -> str:
-        key = name_key(name)
+    def agent_key(self, name: str) -> str:
+        """``name_key`` of a printed name, remembered; a UsageError if it has no letters."""
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = name_key(name)
         if not key:
             raise UsageError(f"cannot mint an IRI for the name {name!r}: it has no letters")
         return key

@@ -172,7 +172,7 @@ class ListingMapper:
             ]
             out.extend(self._agent(agent, v.ORGANIZATION if collective else v.PERSON, name))
             if not collective:
-                shown.add(name_key(name))
+                shown.add(self.minter.agent_key(name))
         return shown
 
     def _agent(self, agent: IRI, kind: IRI, name: str) -> list[Triple]:
@@ -199,7 +199,7 @@ class ListingMapper:
         if entry.hidden_authors:
             self._hidden.append((paper, frozenset(shown)))
         else:
-            names = {name_key(n): n for n in entry.authors if not is_collective(n)}
+            names = {self.minter.agent_key(n): n for n in entry.authors if not is_collective(n)}
             if self._candidates is None:
                 self._candidates = names
             else:

@@ -7,6 +7,7 @@ engine loads natively, and convert to rdflib terms at the edges (SHACL, tests).
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -18,6 +19,9 @@ _IRI_ESCAPES = {c: f"\\u{ord(c):04X}" for c in '<>"{}|^`\\'} | {
 }
 _IRI_TABLE = str.maketrans(_IRI_ESCAPES)
 _LITERAL_TABLE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# fast paths: most IRIs and literals need no escaping, and a search is cheaper than translate
+_IRI_NEEDS_ESCAPE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_LITERAL_NEEDS_ESCAPE = re.compile(r'[\\"\n\r]')
 
 
 class IRI(str):
@@ -27,6 +31,8 @@ class IRI(str):
 
     def n3(self) -> str:
         """This IRI in N-Triples syntax."""
+        if _IRI_NEEDS_ESCAPE.search(self) is None:
+            return "<" + self + ">"
         return "<" + self.translate(_IRI_TABLE) + ">"
 
 
@@ -39,7 +45,10 @@ class Literal(NamedTuple):
 
     def n3(self) -> str:
         """This literal in N-Triples syntax."""
-        quoted = '"' + self.lexical.translate(_LITERAL_TABLE) + '"'
+        lexical = self.lexical
+        if _LITERAL_NEEDS_ESCAPE.search(lexical) is not None:
+            lexical = lexical.translate(_LITERAL_TABLE)
+        quoted = '"' + lexical + '"'
         if self.lang:
             return f"{quoted}@{self.lang}"
         if self.datatype == XSD_STRING:
