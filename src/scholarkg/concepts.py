@@ -20,6 +20,7 @@ from scholarkg.resources import ontology_dir
 from scholarkg.terms import IRI
 
 _WORD = re.compile(r"\w+")
+_SPLIT = re.compile(r"(\W+)")
 _SEPARATOR = re.compile(r"[\s\-\u2010\u2011]+")
 
 
@@ -94,28 +95,27 @@ class _LabelTable:
 
     def scan(self, text: str) -> set[IRI]:
         """Concepts of the labels in a text, leftmost-longest and not overlapping."""
-        spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        parts = _SPLIT.split(text)  # words at even indexes, what separates them at odd ones
+        words, gaps = parts[0::2], parts[1::2]
         found: set[IRI] = set()
         index = 0
-        while index < len(spans):
-            first = text[spans[index][0] : spans[index][1]]
+        while index < len(words):
+            first = words[index]
             if first not in self.starts:
                 index += 1
                 continue
             key: tuple[str, ...] = (first,)
             best: set[IRI] = set()
-            best_end = index + 1
-            end = index + 1
+            best_end = end = index + 1
             while True:
                 hit = self._match(key)
                 if hit:
                     best, best_end = hit, end
-                if key not in self.prefixes or end == len(spans):
+                if key not in self.prefixes or end == len(words):
                     break
-                gap = text[spans[end - 1][1] : spans[end][0]]
-                if _SEPARATOR.fullmatch(gap) is None:
+                if _SEPARATOR.fullmatch(gaps[end - 1]) is None:
                     break
-                key = (*key, text[spans[end][0] : spans[end][1]])
+                key = (*key, words[end])
                 end += 1
             found |= best
             index = best_end
