@@ -12,9 +12,10 @@ import pytest
 
 from scholarkg import pipeline
 from scholarkg.concepts import ConceptTagger
-from scholarkg.errors import ParseError, QueryError
+from scholarkg.errors import ParseError, QueryError, StoreError
 from scholarkg.stats import collect_stats
 from scholarkg.store import EmbeddedStore, open_store
+from scholarkg.terms import IRI
 
 from .conftest import LISTING, ingest
 
@@ -181,3 +182,22 @@ def test_store_folder_in_use_is_a_clear_error(tmp_path: Path) -> None:
 def test_bad_query_is_a_query_error(ferret_store: EmbeddedStore) -> None:
     with pytest.raises(QueryError, match="does not parse"):
         ferret_store.query("SELECT WHERE {")
+
+
+def test_graph_writer_loads_in_chunks_and_rolls_back_on_bad_data(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    graph = IRI("https://example.org/g")
+    lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" .\n' for i in range(7)]
+    with store.replacing_graph(graph, chunk=2) as writer:
+        for line in lines:
+            writer.write(line)
+    assert len(store) == 7
+    bad = [*lines[:3], "<not a triple\n", *lines[3:]]
+    with (
+        pytest.raises(StoreError, match="loading into the store failed"),
+        store.replacing_graph(graph, chunk=2) as writer,
+    ):
+        for line in bad:
+            writer.write(line)
+    assert len(store) == 7  # the old graph, whole
+    store.close()

@@ -1,23 +1,24 @@
 """Composes the stages: source file -> records -> triples -> (validation) -> store.
 
-The pipeline is the only place besides the CLI and the server that does I/O. An ingest parses
-and maps the whole file into a temporary N-Triples file first (streaming, flat memory), validates
-it against the shapes together with the concept scheme it refers to, and only then touches the
-store, in one atomic write: a violation or a failure anywhere leaves the store as it was.
+The pipeline is the only place besides the CLI and the server that does I/O. An ingest is one
+store transaction: the file is parsed and mapped as a stream whose triples a background thread
+loads in chunks into the source's graph (flat memory, loading overlaps mapping); then the
+vocabularies are refreshed and the new graph is validated against the shapes together with
+everything it refers to. A parse error, a violation or any failure rolls the transaction back:
+the store is left as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import rdflib
 from pydantic import Field
 
 from scholarkg.concepts import ConceptTagger, concepts_path
 from scholarkg.errors import NotConformingError, ParseError, UsageError
+from scholarkg.formats import graph_from_ntriples
 from scholarkg.iris import IriMinter, source_id_for
 from scholarkg.mapping import ListingMapper
 from scholarkg.records import ListingEntry, MappingNote, Record, SourceInfo
@@ -144,27 +145,28 @@ def ingest_listing(
 ) -> IngestReport:
     """Ingest an arXiv listing into its named graph, replacing what that graph held."""
     tagger = tagger or ConceptTagger.from_file()
-    with tempfile.TemporaryDirectory(prefix="scholarkg-") as tmp:
-        staged = Path(tmp) / "source.nt"
-        with staged.open("w", encoding="utf-8") as out:
-            report = map_listing(path, options, tagger=tagger, write=out.write, progress=progress)
+    source_id = options.source_id or source_id_for(path.name)
+    graph = IriMinter(options.base).graph(source_id)
+    with store.transaction():
+        with store.replacing_graph(graph) as writer:
+            report = map_listing(
+                path, options, tagger=tagger, write=writer.write, progress=progress
+            )
+        load_vocabularies(store, options.base)
         if options.validate_data:
-            checked = validate_staged(staged, options.base)
+            checked = validate_source(store, graph, options.base)
             report = report.model_copy(update={"validation": checked})
             if checked.fails(Severity.violation):
                 raise NotConformingError(
                     f"{path}: {len(checked.violations)} shape violation(s); nothing was loaded",
                     render_text(checked),
                 )
-        with store.transaction():
-            store.replace_graph(IRI(report.graph), staged)
-            load_vocabularies(store, options.base)
     return report
 
 
-def validate_staged(staged: Path, base: str) -> ValidationReport:
-    """Validate a staged source (N-Triples) together with the concept scheme it refers to."""
-    data = rdflib.Graph().parse(staged, format="nt")
+def validate_source(store: EmbeddedStore, graph: IRI, base: str) -> ValidationReport:
+    """Validate a source's graph together with the concept scheme it refers to."""
+    data = graph_from_ntriples(store.dump_ntriples(graph))
     data.parse(concepts_path(), format="turtle")
     return validate_graph(data, load_shapes(base=base), base=base)
 

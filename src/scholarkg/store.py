@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import queue
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from scholarkg.errors import QueryError, StoreError
 from scholarkg.terms import IRI, XSD_STRING, AnyTerm, BNode, Literal
 
 MEMORY = ":memory:"
+CHUNK_TRIPLES = 250_000  # per load: bounds memory (a few chunks in flight), keeps loads big
 _DB = "oxigraph"
 _CHECKPOINT = "checkpoint"
 
@@ -95,12 +98,28 @@ class EmbeddedStore:
 
     # -- writing -------------------------------------------------------------------------
 
-    def replace_graph(self, graph: IRI, ntriples: Path) -> None:
-        """Replace a named graph by the content of an N-Triples file, atomically."""
+    @contextlib.contextmanager
+    def replacing_graph(self, graph: IRI, chunk: int = CHUNK_TRIPLES) -> Iterator[GraphWriter]:
+        """Replace a named graph by the N-Triples lines written to the yielded writer.
+
+        Lines are loaded in chunks by a background thread while the caller produces the next
+        ones (pyoxigraph's loader releases the GIL), so memory stays at a few chunks whatever
+        the size of the source. The whole replacement is one transaction.
+        """
         with self.transaction():
             self._db.remove_graph(ox.NamedNode(graph))
-            load = self._db.load if self.path is None else self._db.bulk_load
-            load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+            # no local reference to the store's methods: a rollback must be able to close it
+            writer = GraphWriter(
+                self._db.load if self.path is None else self._db.bulk_load,
+                ox.NamedNode(graph),
+                chunk,
+            )
+            try:
+                yield writer
+            except BaseException:
+                writer.abandon()
+                raise
+            writer.close()
 
     def load_file(self, graph: IRI, path: Path, media_type: str) -> None:
         """Replace a named graph by the content of an RDF file (Turtle, N-Triples, ...)."""
@@ -238,6 +257,62 @@ class EmbeddedStore:
         if hasattr(self, "_db"):
             del self._db
             gc.collect()
+
+
+class GraphWriter:
+    """Collects N-Triples lines and hands full chunks to one loader thread (see replacing_graph)."""
+
+    def __init__(self, load: Callable[..., None], graph: ox.NamedNode, chunk: int) -> None:
+        self._load: Callable[..., None] | None = load
+        self._graph = graph
+        self._chunk = chunk
+        self._lines: list[str] = []
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=1)  # back-pressure
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="scholarkg-loader", daemon=True)
+        self._thread.start()
+
+    def write(self, line: str) -> None:
+        """Add one N-Triples line (with its newline)."""
+        self._lines.append(line)
+        if len(self._lines) >= self._chunk:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._failure is not None:
+            raise StoreError(f"loading into the store failed: {self._failure}")
+        if self._lines:
+            self._queue.put("".join(self._lines).encode("utf-8"))
+            self._lines = []
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._failure is None and self._load is not None:
+                try:
+                    self._load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=self._graph)
+                except BaseException as exc:  # re-raised in the writing thread
+                    self._failure = exc
+
+    def close(self) -> None:
+        """Load what is left and wait for the loader; raise what it met."""
+        try:
+            if self._failure is None and self._lines:
+                self._queue.put("".join(self._lines).encode("utf-8"))
+        finally:
+            self._lines = []
+            self._queue.put(None)
+            self._thread.join()
+            self._load = None
+        if self._failure is not None:
+            raise StoreError(f"loading into the store failed: {self._failure}")
+
+    def abandon(self) -> None:
+        """Stop the loader without loading what is left (the transaction rolls back)."""
+        self._lines = []
+        self._failure = self._failure or StoreError("abandoned")
+        self._queue.put(None)
+        self._thread.join()
+        self._load = None
 
 
 def open_store(location: str | Path | None) -> EmbeddedStore:
