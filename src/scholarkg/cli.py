@@ -19,14 +19,19 @@ from scholarkg.formats import (
     GraphFormat,
     ResultFormat,
     expand_rdf_paths,
-    graph_from_ntriples,
     project,
     read_rdf_files,
     render_graph,
     render_result,
     write_atomically,
 )
-from scholarkg.pipeline import IngestOptions, IngestReport, ingest_listing
+from scholarkg.pipeline import (
+    IngestOptions,
+    IngestReport,
+    ingest_listing,
+    load_vocabularies,
+    validate_in_store,
+)
 from scholarkg.queries import get_query, load_catalogue, run_stored
 from scholarkg.reports import (
     Severity,
@@ -36,7 +41,7 @@ from scholarkg.reports import (
     render_turtle,
     verdict,
 )
-from scholarkg.shapes import load_shapes, validate_graph
+from scholarkg.shapes import load_shapes
 from scholarkg.stats import collect_stats, render_stats
 from scholarkg.store import EmbeddedStore, QueryKind, QueryResult, open_store
 from scholarkg.terms import IRI
@@ -330,6 +335,19 @@ def stats(as_json: bool, store: str | None, base: str | None) -> None:
 
 
 VALIDATION_FORMATS = ["text", "json", "turtle", "junit"]
+FILES_GRAPH = "urn:scholarkg:validated-files"
+
+
+def files_as_store(paths: list[Path], base: str) -> EmbeddedStore:
+    """An in-memory store holding RDF files (one graph) beside the shipped vocabularies."""
+    data = read_rdf_files(paths)
+    db = open_store(None)
+    with db.replacing_graph(IRI(FILES_GRAPH)) as writer:
+        for line in data.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines():
+            if line.strip():
+                writer.write(line + "\n")
+    load_vocabularies(db, base)
+    return db
 
 
 @cli.command()
@@ -376,23 +394,29 @@ def validate(
     for every such file below it), or else the store (or one --graph of it), against the SHACL
     shapes.
 
-    Files are checked together with the shipped concept scheme they may refer to. Exit code 0
+    Files are checked together with the shipped concept scheme they may refer to; --graph
+    checks the nodes of one graph, seeing everything else the store holds. Exit code 0
     when the data conforms, 1 on a violation (or a warning, with --fail-on warning), 2 on a
     usage or input error.
     """
     settings = settings_from(store, base)
     if files and graph:
         raise UsageError("--graph selects a graph of the store: give it without FILES")
+    shapes = load_shapes(shapes_file, base=settings.base)
+    focus: IRI | None
     if files:
-        data = read_rdf_files(expand_rdf_paths(files))
+        db = files_as_store(expand_rdf_paths(files), settings.base)
+        focus = IRI(FILES_GRAPH)
     else:
         db = open_store(settings.store)
-        try:
-            data = graph_from_ntriples(db.dump_ntriples(IRI(graph) if graph else None))
-        finally:
+        focus = IRI(graph) if graph else None
+        if focus is not None and focus not in db.named_graphs():
             db.close()
-    shapes = load_shapes(shapes_file, base=settings.base)
-    report = validate_graph(data, shapes, base=settings.base)
+            raise UsageError(f"--graph: the store has no graph <{focus}>")
+    try:
+        report = validate_in_store(db, shapes, focus_graph=focus)
+    finally:
+        db.close()
     threshold = Severity(fail_on)
     if fmt == "junit":
         rendered = render_junit(report, threshold)
@@ -436,7 +460,7 @@ def build(data_dir: Path, store: str | None, base: str | None) -> None:
             click.echo(describe_ingest(reports[-1]))
         click.echo(f"\nknowledge graph in {db.location}:")
         click.echo(render_stats(collect_stats(db)), nl=False)
-        checked = validate_graph(graph_from_ntriples(db.dump_ntriples()), base=settings.base)
+        checked = validate_in_store(db, load_shapes(base=settings.base))
         click.echo(f"\nvalidation of the whole store against the shapes: {verdict(checked)}")
         if checked.results:
             click.echo(render_text(checked), nl=False)

@@ -10,10 +10,12 @@ the store is left as it was.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import rdflib
 from pydantic import Field
 
 from scholarkg.concepts import ConceptTagger, concepts_path
@@ -28,6 +30,12 @@ from scholarkg.shapes import load_shapes, validate_graph
 from scholarkg.sources.arxiv_listing import iter_entries, read_lines
 from scholarkg.store import EmbeddedStore
 from scholarkg.terms import IRI
+from scholarkg.validation import (
+    CompiledShapes,
+    compile_shapes,
+    unsupported_features,
+    validate_store,
+)
 
 LISTING_FORMAT = "arxiv-listing"
 ProgressFn = Callable[[int], None]
@@ -165,10 +173,33 @@ def ingest_listing(
 
 
 def validate_source(store: EmbeddedStore, graph: IRI, base: str) -> ValidationReport:
-    """Validate a source's graph together with the concept scheme it refers to."""
-    data = graph_from_ntriples(store.dump_ntriples(graph))
-    data.parse(concepts_path(), format="turtle")
-    return validate_graph(data, load_shapes(base=base), base=base)
+    """Validate the focus nodes of a source's graph, seeing everything the store holds."""
+    return validate_in_store(store, load_shapes(base=base), focus_graph=graph)
+
+
+def validate_in_store(
+    store: EmbeddedStore, shapes: rdflib.Graph, *, focus_graph: IRI | None = None
+) -> ValidationReport:
+    """Validate the store (or the focus nodes of one graph) against a shapes graph.
+
+    The shapes run as SPARQL queries on the store (``validation``); shapes that engine cannot
+    compile are checked by pySHACL over a copy of the data instead.
+    """
+    if not unsupported_features(shapes):
+        return validate_store(store, compile_cached(shapes), focus_graph=focus_graph)
+    data = graph_from_ntriples(store.dump_ntriples())
+    return validate_graph(data, shapes)
+
+
+def compile_cached(shapes: rdflib.Graph) -> CompiledShapes:
+    """The compiled form of a shapes graph, compiled once per process and content."""
+    key = shapes.serialize(format="nt", encoding="utf-8")
+    return _compile(key)
+
+
+@functools.lru_cache(maxsize=4)
+def _compile(ntriples: bytes) -> CompiledShapes:
+    return compile_shapes(rdflib.Graph().parse(data=ntriples.decode("utf-8"), format="nt"))
 
 
 def load_vocabularies(store: EmbeddedStore, base: str) -> None:
