@@ -33,7 +33,7 @@ from scholarkg.terms import IRI, AnyTerm, Literal, boolean, plain, typed
 
 _HEADER = re.compile(r"^#\+ ?(.*)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_ABSOLUTE_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
+_ABSOLUTE_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`\x7f]+$")
 
 
 class QueryDefinitionError(InputError):
