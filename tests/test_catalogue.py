@@ -538,7 +538,8 @@ def test_collaboration_path_on_the_listing(
 ) -> None:
     columns = ("connected", "hops", "chain")
     # Johnstone (entry 21 only: Grinsztajn, Ferret, Preux) never wrote with Geist; all three
-    # of his co-authors did (22, 23, ...): two hops, Ferret first by name.
+    # of his co-authors did (22, 23, ...): two hops, through Ferret, the smallest IRI of the
+    # three (johan- < nathan- < philippe-).
     two = run(
         store, catalogue, "collaboration_path", person="Toby Johnstone", other="Matthieu Geist"
     )
@@ -562,7 +563,7 @@ def test_collaboration_path_on_the_listing(
     )
     assert rows(same, *columns) == [(True, 0, "Matthieu Geist")]
     # the two Hoffmans: their 10 shared co-authors (see possible_duplicate_people), Bobak
-    # Shahriari first by name
+    # Shahriari first by IRI
     hoffman = run(
         store,
         catalogue,

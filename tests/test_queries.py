@@ -62,6 +62,10 @@ def test_a_good_query_loads(tmp_path: Path) -> None:
         (lambda t: t.replace("type: date", "type: datum"), "type"),
         (lambda t: t.replace("required: true", "requird: true"), "requird"),
         (lambda t: t.replace("FILTER (?d >= ?since)", ""), "never uses ?since"),
+        (
+            lambda t: t.replace("(?d >= ?since)", "(!BOUND(?since) || ?d >= ?since)"),
+            "BOUND(?since)",
+        ),
         (lambda t: t.replace("SELECT ?since ?paper", "SELECT ?paper"), "projects its parameters"),
         (lambda t: t.replace("WHERE {", "WHERE"), "does not parse"),
         (lambda t: "\n".join(line for line in t.splitlines() if not line.startswith("#+")), "'#+'"),

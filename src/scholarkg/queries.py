@@ -168,6 +168,12 @@ def parse_query_file(path: Path, store: EmbeddedStore | None = None) -> StoredQu
             raise QueryDefinitionError(
                 f"{path}: parameter {param!r} is declared but the query never uses ?{param}"
             )
+        if re.search(rf"(?i)\bBOUND\s*\(\s*[?$]{param}\s*\)", pattern):
+            # pyoxigraph's substitution leaves BOUND(?param) false even when a value is given
+            raise QueryDefinitionError(
+                f"{path}: BOUND(?{param}) cannot tell whether parameter {param!r} was given "
+                "(it stays false when the value is substituted); test it with COALESCE or EXISTS"
+            )
         if _is_select(body) and not re.search(rf"[?$]{param}\b", projection):
             raise QueryDefinitionError(
                 f"{path}: a SELECT query projects its parameters: add ?{param} to SELECT "
