@@ -42,6 +42,19 @@ class ValidationResult(BaseModel):
     message: str
     constraint_component: str
 
+    def sort_key(self) -> tuple[str, ...]:
+        """The order in which reports list results: by shape, focus node, path, then the rest."""
+        return (
+            self.node_shape,
+            self.focus_node,
+            self.result_path or "",
+            self.source_shape,
+            self.constraint_component,
+            self.value or "",
+            self.message,
+            self.severity.value,
+        )
+
 
 class CheckedShape(BaseModel):
     """A shape the data was checked against, with the node shape that owns it."""

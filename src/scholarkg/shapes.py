@@ -27,7 +27,6 @@ from typing import Any, cast
 import rdflib
 from pyshacl import validate as pyshacl_validate
 from pyshacl.errors import ReportableRuntimeError
-from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
@@ -44,6 +43,7 @@ from scholarkg.reports import (
     ValidationResult,
 )
 from scholarkg.resources import ontology_dir
+from scholarkg.shape_sparql import render_path
 from scholarkg.vocab import DEFAULT_BASE
 
 SHAPES_FILE = "shapes.ttl"
@@ -53,7 +53,6 @@ _SEVERITY_OF: dict[Node, Severity] = {
     SH.Info: Severity.info,
 }
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-_PATH_SUFFIX = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
 _ESCAPES: dict[str, str | int | None] = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 _LITERAL_ESCAPES = str.maketrans(_ESCAPES)
 
@@ -180,7 +179,7 @@ def _run_pyshacl(
         report_graph.bind(prefix, namespace, replace=True)
     results = sorted(
         (_read_result(report_graph, shapes, node) for node in _result_nodes(report_graph)),
-        key=_sort_key,
+        key=ValidationResult.sort_key,
     )
     counts = {severity: 0 for severity in Severity}
     for result in results:
@@ -198,19 +197,6 @@ def _result_nodes(report: rdflib.Graph) -> list[Node]:
     return list(report.subjects(RDF.type, SH.ValidationResult))
 
 
-def _sort_key(result: ValidationResult) -> tuple[str, ...]:
-    return (
-        result.node_shape,
-        result.focus_node,
-        result.result_path or "",
-        result.source_shape,
-        result.constraint_component,
-        result.value or "",
-        result.message,
-        result.severity.value,
-    )
-
-
 def _read_result(report: rdflib.Graph, shapes: rdflib.Graph, node: Node) -> ValidationResult:
     source = report.value(node, SH.sourceShape)
     owner = _owner(shapes, source) if source is not None else None
@@ -223,7 +209,7 @@ def _read_result(report: rdflib.Graph, shapes: rdflib.Graph, node: Node) -> Vali
         source_shape=_shape_name(shapes, report, source, owner),
         node_shape=_shape_name(shapes, report, owner or source, None),
         focus_node=_node_id(report.value(node, SH.focusNode)),
-        result_path=_render_path(report, path) if path is not None else None,
+        result_path=render_path(report, path) if path is not None else None,
         value=_term(value) if value is not None else None,
         message=" ".join(messages),
         constraint_component=_node_id(report.value(node, SH.sourceConstraintComponent)),
@@ -244,7 +230,7 @@ def _shape_name(
         graph = shapes if (shape, SH.path, None) in shapes else report
         path = graph.value(shape, SH.path)
         if path is not None:
-            return f"{_node_id(owner)}[{_render_path(graph, path)}]"
+            return f"{_node_id(owner)}[{render_path(graph, path)}]"
     return _node_id(shape)
 
 
@@ -282,26 +268,6 @@ def _term(node: Node) -> str:
             return f'"{text}"^^<{node.datatype}>'
         return f'"{text}"'
     return _node_id(node)
-
-
-def _render_path(graph: rdflib.Graph, path: Node, nested: bool = False) -> str:
-    """A SHACL path as a string: the IRI for a predicate path, else SPARQL path syntax."""
-    if isinstance(path, URIRef):
-        return f"<{path}>" if nested else str(path)
-    inverse = graph.value(path, SH.inversePath)
-    if inverse is not None:
-        return "^" + _render_path(graph, inverse, nested=True)
-    alternatives = graph.value(path, SH.alternativePath)
-    if alternatives is not None:
-        parts = [_render_path(graph, p, nested=True) for p in Collection(graph, alternatives)]
-        return "(" + "|".join(parts) + ")"
-    for predicate, suffix in _PATH_SUFFIX.items():
-        inner = graph.value(path, predicate)
-        if inner is not None:
-            return "(" + _render_path(graph, inner, nested=True) + ")" + suffix
-    if graph.value(path, RDF.first) is not None:
-        return "/".join(_render_path(graph, p, nested=True) for p in Collection(graph, path))
-    return _node_id(path)
 
 
 # --- renderers -------------------------------------------------------------------------------

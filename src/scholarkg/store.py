@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from pydantic import BaseModel, ConfigDict
 
 from scholarkg.errors import QueryError, StoreError
-from scholarkg.terms import IRI, XSD_STRING, AnyTerm, BNode, Literal
+from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
 
 MEMORY = ":memory:"
 CHUNK_TRIPLES = 250_000  # per load: bounds memory (a few chunks in flight), keeps loads big
@@ -54,7 +54,7 @@ def _to_term(term: object) -> AnyTerm:
         return IRI(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
-            return Literal(term.value, lang=term.language)
+            return Literal(term.value, RDF_LANG_STRING, term.language)
         return Literal(term.value, term.datatype.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)

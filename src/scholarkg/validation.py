@@ -268,21 +268,8 @@ class _Collector:
                 constraint_component=check.constraint_component,
             )
             out.append((result, found))
-        out.sort(key=lambda pair: _sort_key(pair[0]))
+        out.sort(key=lambda pair: pair[0].sort_key())
         return out
-
-
-def _sort_key(result: ValidationResult) -> tuple[str, ...]:
-    return (
-        result.node_shape,
-        result.focus_node,
-        result.result_path or "",
-        result.source_shape,
-        result.constraint_component,
-        result.value or "",
-        result.message,
-        result.severity.value,
-    )
 
 
 # --- validation ------------------------------------------------------------------------------
