@@ -352,7 +352,9 @@ def files_as_store(paths: list[Path], base: str) -> EmbeddedStore:
 
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--graph", metavar="IRI", help="Validate only this named graph of the store.")
+@click.option(
+    "--graph", metavar="IRI", help="Validate only the nodes of this named graph (seeing all)."
+)
 @click.option(
     "--shapes",
     "shapes_file",
