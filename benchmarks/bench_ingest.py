@@ -465,7 +465,7 @@ def profile_ingest(size: int, mode: str, args: argparse.Namespace) -> str:
     return report
 
 
-def _sizes(text: str) -> list[int]:
+def parse_sizes(text: str) -> list[int]:
     try:
         sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
     except ValueError:
@@ -473,7 +473,7 @@ def _sizes(text: str) -> list[int]:
             f"expected sizes such as 1000,10000, not {text!r}"
         ) from None
     if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError("sizes must be positive entry counts")
+        raise argparse.ArgumentTypeError("sizes must be positive counts")
     return sizes
 
 
@@ -490,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sizes",
-        type=_sizes,
+        type=parse_sizes,
         default=[1000, 10_000, 100_000],
         help="entry counts, comma-separated",
     )

@@ -46,7 +46,8 @@ from typing import Any
 
 import rdflib
 
-from generate_listing import SUBJECT, write_listing
+from bench_ingest import ensure_listing, parse_sizes
+from generate_listing import SUBJECT
 from scholarkg.iris import IriMinter, source_id_for
 from scholarkg.pipeline import IngestOptions, ingest_listing
 from scholarkg.reports import ValidationReport
@@ -68,26 +69,13 @@ TARGET_FULL_S = 35.0  # Apache Jena's SHACL engine, extrapolated from its 3.5 s 
 # -- cached inputs ----------------------------------------------------------------------------
 
 
-def ensure_listing(entries: int, seed: int, out: Path) -> Path:
-    """The generated listing of a size and seed, cached (regenerated if the generator changed)."""
-    path = out / f"listing-{entries}-seed{seed}.txt"
-    generator = HERE / "generate_listing.py"
-    if path.is_file() and path.stat().st_mtime >= generator.stat().st_mtime:
-        return path
-    partial = path.with_suffix(".part")
-    with partial.open("w", encoding="utf-8", newline="\n") as handle:
-        write_listing(handle, entries, seed)
-    partial.replace(path)
-    return path
-
-
 def _options() -> IngestOptions:
     return IngestOptions(base=DEFAULT_BASE, subject=SUBJECT, validate_data=False)
 
 
 def ensure_store(entries: int, seed: int, out: Path) -> tuple[Path, float]:
     """An on-disk store holding the listing of a size, cached; the ingest time (0 if cached)."""
-    listing = ensure_listing(entries, seed, out)
+    listing, _ = ensure_listing(entries, seed, False, out)
     folder = out / f"store-{entries}-seed{seed}"
     marker = folder / "ingested.json"
     stamp = {"listing": listing.name, "bytes": listing.stat().st_size}
@@ -328,7 +316,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     progress = sys.stderr.isatty()
-    new_listing = ensure_listing(args.new, args.new_seed, out)
+    new_listing, _ = ensure_listing(args.new, args.new_seed, False, out)
     stores: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
     for size in args.sizes:
@@ -374,23 +362,11 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected sizes such as 1000,10000, not {text!r}"
-        ) from None
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError("sizes must be positive paper counts")
-    return sizes
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--sizes", type=_sizes, default=[1000, 10_000, 100_000], help="papers, comma-separated"
+        "--sizes", type=parse_sizes, default=[1000, 10_000, 100_000], help="papers, comma-separated"
     )
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--new", type=int, default=100, help="papers of the new listing (100)")

@@ -76,6 +76,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def source_id_of(path: Path, options: IngestOptions) -> str:
+    """The source id of an ingest: given, else from the file name."""
+    return options.source_id or source_id_for(path.name)
+
+
 def iter_listing(
     path: Path, *, lenient: bool, skipped: list[ParseError] | None = None
 ) -> Iterator[ListingEntry]:
@@ -102,7 +107,7 @@ def map_listing(
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     minter = IriMinter(options.base)
-    source_id = options.source_id or source_id_for(path.name)
+    source_id = source_id_of(path, options)
     graph = minter.graph(source_id)
     info = SourceInfo(
         source_id=source_id,
@@ -152,9 +157,10 @@ def ingest_listing(
     progress: ProgressFn | None = None,
 ) -> IngestReport:
     """Ingest an arXiv listing into its named graph, replacing what that graph held."""
+    if not path.is_file():  # before a transaction is opened for nothing
+        raise UsageError(f"{path}: no such file")
     tagger = tagger or ConceptTagger.from_file()
-    source_id = options.source_id or source_id_for(path.name)
-    graph = IriMinter(options.base).graph(source_id)
+    graph = IriMinter(options.base).graph(source_id_of(path, options))
     with store.transaction():
         with store.replacing_graph(graph) as writer:
             report = map_listing(
