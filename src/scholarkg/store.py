@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import queue
 import shutil
 import threading
@@ -90,6 +91,25 @@ class EmbeddedStore:
             raise StoreError(
                 f"cannot open the store at {path}: {exc} (is another scholarkg process using it?)"
             ) from None
+
+    @classmethod
+    def read_only(cls, path: Path) -> EmbeddedStore:
+        """The store at ``path`` opened for reading only, beside a process that may write it.
+
+        While a write is under way (or after a crash, until the next writer recovers), this
+        opens the checkpoint taken before the write: a reader sees the store as it was before
+        the write or after it, never half of it.
+        """
+        self = cls.__new__(cls)
+        self.path = path
+        self._in_transaction = False
+        for folder in (path / _CHECKPOINT, path / _DB):
+            try:
+                self._db = ox.Store.read_only(str(folder))
+                return self
+            except OSError:
+                continue  # no write under way, or it was committed while we looked
+        raise StoreError(f"cannot open the store at {path} for reading: is it a scholarkg store?")
 
     @property
     def location(self) -> str:
@@ -229,6 +249,62 @@ class EmbeddedStore:
             (_to_term(t.subject), IRI(t.predicate.value), _to_term(t.object)) for t in answer
         )
         return QueryResult(kind=QueryKind.GRAPH, triples=triples)
+
+    def query_dataset(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        union: bool = True,
+        base_iri: str | None = None,
+        limit: int | None = None,
+    ) -> tuple[QueryResult, bool]:
+        """A query over an explicit dataset, as the SPARQL protocol asks; at most ``limit`` rows
+        (or triples) are read, and the flag says whether more were left.
+
+        Without ``default_graphs`` the default graph is the union of the named graphs when
+        ``union`` is set, else the store's default graph (and the query's own FROM clauses).
+        """
+        options: dict[str, object] = {"base_iri": base_iri}
+        if default_graphs is not None:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        elif union:
+            options["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            answer = self._db.query(sparql, **options)  # type: ignore[arg-type]
+            if isinstance(answer, ox.QueryBoolean):
+                return QueryResult(kind=QueryKind.ASK, boolean=bool(answer)), False
+            items = list(itertools.islice(answer, None if limit is None else limit + 1))
+        except SyntaxError as exc:
+            raise QueryError(f"the query does not parse: {exc}") from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise QueryError(f"the query failed: {exc}") from None
+        more = limit is not None and len(items) > limit
+        items = items[:limit]
+        if isinstance(answer, ox.QuerySolutions):
+            names = tuple(var.value for var in answer.variables)
+            rows = tuple(
+                tuple(None if term is None else _to_term(term) for term in solution)
+                for solution in items
+            )
+            return QueryResult(kind=QueryKind.SELECT, variables=names, rows=rows), more
+        triples = tuple(
+            (_to_term(t.subject), IRI(t.predicate.value), _to_term(t.object)) for t in items
+        )
+        return QueryResult(kind=QueryKind.GRAPH, triples=triples), more
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 Update; all of it happens or none does."""
+        try:
+            with self.transaction():
+                self._db.update(sparql, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise QueryError(f"the update does not parse: {exc}") from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise QueryError(f"the update failed: {exc}") from None
 
     def named_graphs(self) -> list[str]:
         """The named graphs, sorted."""
