@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from live_server import LiveServer
 from scholarkg.concepts import ConceptTagger
 from scholarkg.pipeline import IngestOptions, IngestReport, ingest_listing
 from scholarkg.store import EmbeddedStore, open_store
@@ -47,3 +48,23 @@ def disk_store(tmp_path: Path) -> Iterator[EmbeddedStore]:
     store = open_store(tmp_path / "store")
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def ferret_store_dir(tmp_path_factory: pytest.TempPathFactory, tagger: ConceptTagger) -> Path:
+    """A store folder on disk holding the shipped listing, closed (for servers to open)."""
+    folder = tmp_path_factory.mktemp("ferret") / "store"
+    store = open_store(folder)
+    try:
+        ingest(store, LISTING, tagger, validate_data=True)
+    finally:
+        store.close()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def ferret_server(ferret_store_dir: Path) -> Iterator[LiveServer]:
+    """``scholarkg serve`` over the shipped listing, read-only, on a loopback port."""
+    server = LiveServer(ferret_store_dir)
+    yield server
+    server.stop()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,7 +44,7 @@ from scholarkg.reports import (
 )
 from scholarkg.shapes import load_shapes
 from scholarkg.stats import collect_stats, render_stats
-from scholarkg.store import EmbeddedStore, QueryKind, QueryResult, open_store
+from scholarkg.store import MEMORY, EmbeddedStore, QueryKind, QueryResult, open_store
 from scholarkg.terms import IRI
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -480,6 +481,102 @@ def build(data_dir: Path, store: str | None, base: str | None) -> None:
         db.close()
     if checked.fails(Severity.violation):
         raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port."
+)
+@click.option(
+    "--read-only/--enable-update",
+    default=True,
+    show_default=True,
+    help="Refuse SPARQL updates (403), or take them with the bearer token in "
+    "SCHOLARKG_UPDATE_TOKEN (never on the command line).",
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a query or update may run before it is stopped (503).",
+)
+@click.option(
+    "--max-rows",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows (or triples) a result may have; longer ones are cut, with a header saying so.",
+)
+@click.option(
+    "--max-body",
+    default=1_048_576,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest request body in bytes (413 past it).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Allow cross-origin requests from this origin ('*' for any); repeatable. Off by default.",
+)
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Let queries use SERVICE and updates LOAD (the server then fetches URLs for clients).",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Query worker processes (queries run in parallel up to this many).",
+)
+@store_options
+def serve(
+    host: str,
+    port: int,
+    read_only: bool,
+    timeout: float,
+    max_rows: int,
+    max_body: int,
+    cors_origins: tuple[str, ...],
+    allow_service: bool,
+    workers: int,
+    store: str | None,
+    base: str | None,
+) -> None:
+    """Serve the store: SPARQL 1.1 endpoint at /sparql, stored queries at /queries, the API
+    document at /openapi.json and the browser UI at /."""
+    import uvicorn  # noqa: PLC0415  (only this command needs the server stack)
+
+    from scholarkg.server.app import ServerOptions, create_app  # noqa: PLC0415
+
+    settings = settings_from(store, base)
+    if settings.store == MEMORY:
+        raise UsageError("scholarkg serve needs a store on disk, not ':memory:'")
+    folder = Path(settings.store)
+    if not folder.is_dir():
+        raise UsageError(f"no store at {folder}: build one first (scholarkg build)")
+    token = os.environ.get("SCHOLARKG_UPDATE_TOKEN") or None
+    if not read_only and not token:
+        raise UsageError("--enable-update needs a bearer token in SCHOLARKG_UPDATE_TOKEN")
+    options = ServerOptions(
+        store=folder,
+        base=settings.base,
+        update_token=None if read_only else token,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_body=max_body,
+        cors_origins=cors_origins,
+        allow_service=allow_service,
+        workers=workers,
+    )
+    click.echo(f"serving {folder} at http://{host}:{port}/ (SPARQL endpoint /sparql)", err=True)
+    uvicorn.run(create_app(options), host=host, port=port, log_level="warning")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,3 +80,67 @@ class StoreError(ScholarkgError):
     exit_code = 2
     http_status = 503
     kind = "store-error"
+
+
+class AccessError(ScholarkgError):
+    """A request the server refuses: updates disabled, or a missing or wrong token (HTTP 403)."""
+
+    http_status = 403
+    kind = "forbidden"
+
+
+class UnauthenticatedError(AccessError):
+    """A request that needs a bearer token and came without one (HTTP 401)."""
+
+    http_status = 401
+    kind = "unauthenticated"
+
+
+class NotFoundError(ScholarkgError):
+    """An unknown stored query, resource or page (HTTP 404)."""
+
+    http_status = 404
+    kind = "not-found"
+
+
+class NotAcceptableError(ScholarkgError):
+    """No representation the client accepts (HTTP 406)."""
+
+    http_status = 406
+    kind = "not-acceptable"
+
+
+class UnsupportedMediaTypeError(ScholarkgError):
+    """A request body in a media type the route does not take (HTTP 415)."""
+
+    http_status = 415
+    kind = "unsupported-media-type"
+
+
+class PayloadTooLargeError(ScholarkgError):
+    """A request body over the server's limit (HTTP 413)."""
+
+    http_status = 413
+    kind = "payload-too-large"
+
+
+class MethodNotAllowedError(ScholarkgError):
+    """An HTTP method the route does not take (HTTP 405)."""
+
+    http_status = 405
+    kind = "method-not-allowed"
+
+
+class QueryTimeoutError(ScholarkgError):
+    """A query stopped at the server's time limit (HTTP 503)."""
+
+    exit_code = 1
+    http_status = 503
+    kind = "query-timeout"
+
+
+class BusyError(ScholarkgError):
+    """Every query worker is busy and the wait queue is full; retry later (HTTP 503)."""
+
+    http_status = 503
+    kind = "busy"

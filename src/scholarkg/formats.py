@@ -285,6 +285,20 @@ class GraphFormat(StrEnum):
     TURTLE = "turtle"
     NTRIPLES = "nt"
     JSONLD = "json-ld"
+    RDFXML = "rdf-xml"
+
+
+GRAPH_MEDIA_TYPES = {
+    GraphFormat.TURTLE: "text/turtle",
+    GraphFormat.NTRIPLES: "application/n-triples",
+    GraphFormat.JSONLD: "application/ld+json",
+    GraphFormat.RDFXML: "application/rdf+xml",
+}
+_RDFLIB_FORMATS = {
+    GraphFormat.TURTLE: "turtle",
+    GraphFormat.JSONLD: "json-ld",
+    GraphFormat.RDFXML: "xml",
+}
 
 
 def render_graph(result: QueryResult, fmt: GraphFormat) -> str:
@@ -298,4 +312,4 @@ def render_graph(result: QueryResult, fmt: GraphFormat) -> str:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     graph.parse(data=render_graph(result, GraphFormat.NTRIPLES), format="nt")
-    return graph.serialize(format="turtle" if fmt is GraphFormat.TURTLE else "json-ld")
+    return graph.serialize(format=_RDFLIB_FORMATS[fmt])
