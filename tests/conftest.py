@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from live_server import LiveServer
 from scholarkg.concepts import ConceptTagger
 from scholarkg.pipeline import IngestOptions, IngestReport, ingest_listing
 from scholarkg.store import EmbeddedStore, open_store
 from scholarkg.vocab import DEFAULT_BASE
+from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTING = ROOT / "data" / "arxiv-listing-ferret.txt"

@@ -14,6 +14,7 @@ import itertools
 import queue
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +29,7 @@ MEMORY = ":memory:"
 CHUNK_TRIPLES = 250_000  # per load: bounds memory (a few chunks in flight), keeps loads big
 _DB = "oxigraph"
 _CHECKPOINT = "checkpoint"
+_READ_ONLY_ATTEMPTS = 20
 
 
 class QueryKind(StrEnum):
@@ -103,12 +105,16 @@ class EmbeddedStore:
         self = cls.__new__(cls)
         self.path = path
         self._in_transaction = False
-        for folder in (path / _CHECKPOINT, path / _DB):
-            try:
-                self._db = ox.Store.read_only(str(folder))
-                return self
-            except OSError:
-                continue  # no write under way, or it was committed while we looked
+        for attempt in range(_READ_ONLY_ATTEMPTS):
+            for folder in (path / _CHECKPOINT, path / _DB):
+                try:
+                    self._db = ox.Store.read_only(str(folder))
+                    return self
+                except (OSError, RuntimeError):
+                    # no write under way, or a write committed (or compacted files away)
+                    # while we opened: look again
+                    continue
+            time.sleep(0.01 * (attempt + 1))
         raise StoreError(f"cannot open the store at {path} for reading: is it a scholarkg store?")
 
     @property

@@ -45,10 +45,11 @@ from scholarkg.server.worker import QueryTask, Reply, StoredTask, Task, UpdateTa
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
-#: Short names for ``format=`` (browsers cannot set Accept from a link).
+#: Short names for ``format=`` (browsers cannot set Accept from a link). ``json`` and ``xml`` name
+#: the JSON or XML form of whatever the result is (SPARQLWrapper sends ``format=xml`` for RDF/XML).
 FORMAT_NAMES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
+    "json": "application/sparql-results+json, application/ld+json",
+    "xml": "application/sparql-results+xml, application/rdf+xml",
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
     "turtle": "text/turtle",
@@ -57,6 +58,8 @@ FORMAT_NAMES = {
     "jsonld": "application/ld+json",
     "json-ld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
+    "n3": "text/turtle",  # Turtle is N3
     "rows": "application/json",
     "table": "text/plain",
 }
@@ -277,14 +280,28 @@ def endpoint_url(request: Request) -> str:
     return str(request.url.replace(query="", fragment=""))
 
 
+def accept_header(request: Request) -> str | None:
+    """The Accept header; several Accept lines are one list (RFC 9110, 5.3)."""
+    lines = request.headers.getlist("accept")
+    return ", ".join(lines) if lines else None
+
+
 def accept_of(request: Request, fields: list[tuple[str, str]]) -> str | None:
-    """The Accept header, or the media type named by a ``format`` parameter."""
-    fmt = single(fields, "format")
-    if fmt is not None:
-        if fmt not in FORMAT_NAMES and "/" not in fmt:
+    """The Accept header, or the media types named by ``format`` parameters.
+
+    Several ``format`` values are alternatives and empty ones are ignored: SPARQLWrapper sends a
+    short name and a media type (``format=tsv&format=text/tab-separated-values``), or an empty
+    value, besides its Accept header.
+    """
+    values = [v.strip() for k, v in fields if k == "format" and v.strip()]
+    if not values:
+        return accept_header(request)
+    ranges = []
+    for fmt in values:
+        if "/" not in fmt and fmt.lower() not in FORMAT_NAMES:
             raise UsageError(f"parameter 'format': {fmt!r} is not one of {', '.join(FORMAT_NAMES)}")
-        return FORMAT_NAMES.get(fmt, fmt)
-    return request.headers.get("accept")
+        ranges.append(fmt if "/" in fmt else FORMAT_NAMES[fmt.lower()])
+    return ", ".join(ranges)
 
 
 async def sparql_endpoint(request: Request) -> Response:
@@ -331,6 +348,7 @@ async def run_update(ctx: AppContext, operation: Operation, base_iri: str) -> Re
 def finish(ctx: AppContext, reply: Reply) -> Response:
     """A reply as a response, with the row cap reported when it cut the result."""
     response = to_response(raise_for(reply))
+    response.headers["Vary"] = "Accept"
     if reply.headers.get("Scholarkg-Truncated"):
         response.headers["Scholarkg-Row-Cap"] = str(ctx.options.max_rows)
     return response
@@ -361,7 +379,7 @@ async def run_query(request: Request) -> Response:
         params[key] = value
     accept = accept_of(request, [f for f in fields if f[0] == "format"])
     if "format" in stored.params:
-        accept = request.headers.get("accept")
+        accept = accept_header(request)
     return finish(ctx, await ctx.run(StoredTask(name, params, accept, ctx.options.max_rows)))
 
 

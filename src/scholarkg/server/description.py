@@ -58,6 +58,7 @@ def build(endpoint: str, *, update: bool, named_graphs: list[str]) -> rdflib.Gra
     for name in RESULT_FORMATS:
         graph.add((service, SD.resultFormat, FORMATS[name]))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    graph.add((SD.UnionDefaultGraph, RDF.type, SD.Feature))
     graph.add((service, SD.defaultEntailmentRegime, ENTAILMENT.Simple))
     dataset = rdflib.BNode("dataset")
     graph.add((service, SD.defaultDataset, dataset))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import traceback
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from scholarkg.errors import NotAcceptableError, NotFoundError, ScholarkgError
+from scholarkg.errors import NotAcceptableError, NotFoundError, ScholarkgError, StoreError
 from scholarkg.formats import (
     GRAPH_MEDIA_TYPES,
     MEDIA_TYPES,
@@ -57,6 +58,9 @@ STORED_TABLE_OFFERS = {
     **{k: v for k, v in TABLE_OFFERS.items() if k != "application/json"},
     "text/plain": ResultFormat.TABLE,
 }
+
+
+_VANISHED = re.compile(r"IO error|Corruption|No such file")
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,23 @@ class WorkerState:
         return self.store
 
     def run(self, task: Task, generation: int) -> Reply:
-        """Answer one task; errors become the JSON error shape with their HTTP status."""
+        """Answer one task; errors become the JSON error shape with their HTTP status.
+
+        A reader whose files a writer compacted away under it reopens the store and tries again.
+        """
+        reply = self._run(task, generation)
+        if reply.status >= 400 and not self.writable and _VANISHED.search(reply.body.decode()):
+            self.close()
+            reply = self._run(task, generation)
+        return reply
+
+    def close(self) -> None:
+        """Let go of the store."""
+        if self.store is not None:
+            self.store.close()
+        self.store = None
+
+    def _run(self, task: Task, generation: int) -> Reply:
         try:
             store = self.open(generation)
             if isinstance(task, UpdateTask):
@@ -196,6 +216,8 @@ class WorkerState:
             return self.run_stored(store, task)
         except ScholarkgError as error:
             return error_reply(error)
+        except (OSError, RuntimeError) as exc:
+            return error_reply(StoreError(f"reading the store failed: {exc}"))
 
     def run_stored(self, store: EmbeddedStore, task: StoredTask) -> Reply:
         """A stored query with the CLI's typed binding and validation."""
