@@ -10,8 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shlex
 import shutil
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +26,8 @@ import pytest
 import rdflib
 from openapi_spec_validator import validate as validate_openapi
 
-from tests.live_server import LiveServer
+from tests.conftest import ROOT
+from tests.live_server import LiveServer, free_port
 
 SKG = "https://w3id.org/scholarkg/ontology#"
 ID = "https://w3id.org/scholarkg/id/"
@@ -440,3 +445,48 @@ def test_openapi_document_is_valid_and_generated_from_the_headers(url: str) -> N
     since = document["paths"]["/queries/recent_papers"]["get"]["parameters"][0]
     assert since["name"] == "since" and since["required"] is True
     assert since["schema"] == {"type": "string", "format": "date"}
+
+
+def test_readme_serving_examples_run(ferret_store_dir: Path, tmp_path: Path) -> None:
+    """README's "Serving it" commands, as written but on a free port, against the listing."""
+    body = (ROOT / "README.md").read_text(encoding="utf-8").split("## Serving it\n", 1)[1]
+    block = body.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.splitlines() if line.strip()]
+    assert commands[0] == "scholarkg serve --port 8000 &"
+    port = str(free_port())
+    env = {**os.environ, "SCHOLARKG_STORE": str(ferret_store_dir)}
+    log = tmp_path / "server.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            shlex.split(commands[0].rstrip("&").replace("8000", port)),
+            env=env,
+            stdout=sink,
+            stderr=sink,
+            start_new_session=True,
+        )
+    try:
+        outputs = []
+        for command in commands[1:]:
+            deadline = time.monotonic() + 60
+            while True:
+                done = subprocess.run(
+                    shlex.split(command.replace("8000", port)),
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                # curl's 7: could not connect (the server is still starting)
+                if done.returncode != 7 or time.monotonic() > deadline or server.poll():
+                    break
+                time.sleep(0.2)
+            assert done.returncode == 0, log.read_text() + done.stderr
+            outputs.append(done.stdout)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=15)
+    # the listing's triples (whatever their number), as CSV with one header line
+    header, count = outputs[0].split()
+    assert header == "triples" and int(count) > 4000
+    # Ferret's co-authors, by hand: Alexandre Ramé and Léonard Hussenot on 9 papers each
+    assert outputs[1].splitlines()[1].split(",")[1:3] == ["Alexandre Ramé", "9"]
+    assert outputs[1].splitlines()[2].split(",")[1:3] == ["Léonard Hussenot", "9"]
