@@ -39,6 +39,7 @@ from scholarkg.errors import (
 )
 from scholarkg.queries import StoredQuery, load_catalogue
 from scholarkg.server import description, openapi, sparql_text
+from scholarkg.server.conneg import accept_header
 from scholarkg.server.pool import WorkerPool
 from scholarkg.server.worker import QueryTask, Reply, StoredTask, Task, UpdateTask
 
@@ -278,12 +279,6 @@ def check_remote_calls(ctx: AppContext, text: str) -> None:
 def endpoint_url(request: Request) -> str:
     """The endpoint's own URL, as the client reached it (also the base IRI of requests)."""
     return str(request.url.replace(query="", fragment=""))
-
-
-def accept_header(request: Request) -> str | None:
-    """The Accept header; several Accept lines are one list (RFC 9110, 5.3)."""
-    lines = request.headers.getlist("accept")
-    return ", ".join(lines) if lines else None
 
 
 def accept_of(request: Request, fields: list[tuple[str, str]]) -> str | None:

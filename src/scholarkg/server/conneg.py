@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from starlette.requests import Request
+
 
 class MediaRange(NamedTuple):
     """One element of an Accept header."""
@@ -74,3 +76,9 @@ def negotiate(accept: str | None, offers: list[str]) -> str | None:
     scored = [(quality(ranges, offer), -i, offer) for i, offer in enumerate(offers)]
     best = max(scored)
     return best[2] if best[0] > 0 else None
+
+
+def accept_header(request: Request) -> str | None:
+    """The Accept header; several Accept lines are one list (RFC 9110, 5.3)."""
+    lines = request.headers.getlist("accept")
+    return ", ".join(lines) if lines else None

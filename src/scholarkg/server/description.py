@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from scholarkg.errors import NotAcceptableError
-from scholarkg.server.conneg import negotiate
+from scholarkg.server.conneg import accept_header, negotiate
 
 if TYPE_CHECKING:
     from scholarkg.server.app import AppContext
@@ -76,7 +76,7 @@ def build(endpoint: str, *, update: bool, named_graphs: list[str]) -> rdflib.Gra
 
 async def respond(ctx: AppContext, request: Request, endpoint: str) -> Response:
     """The description in the representation the client prefers (HTML: the editor)."""
-    chosen = negotiate(request.headers.get("accept"), list(OFFERS))
+    chosen = negotiate(accept_header(request), list(OFFERS))
     if chosen is None:
         raise NotAcceptableError(f"the service description is available as {', '.join(OFFERS)}")
     if chosen == "text/html":
