@@ -7,18 +7,24 @@ Expected figures are the hand-worked ones of ``test_catalogue.py`` (read off the
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 import pytest
+from starlette.requests import Request
 
+from scholarkg.server import resource_pages
+from scholarkg.server.app import ServerOptions
 from scholarkg.server.drawing import Agent, bar_chart, network_drawing, ring_order, tick_step
-from scholarkg.server.pages import STATIC, compact, iri_of_path, page_path
+from scholarkg.server.pages import STATIC, Pages, compact, iri_of_path, page_path
+from scholarkg.server.worker import Reply, StoredTask
 from scholarkg.vocab import DEFAULT_BASE
 
 from .live_server import LiveServer
@@ -310,6 +316,71 @@ def test_organisation_page(ferret_server: LiveServer) -> None:
     positions = re.findall(r"<td>(\d+) of ([\d,]+)</td>", html)
     assert positions == [("1", "216"), ("1", "198"), ("1", "108")]
     assert 'class="node centre organization"' in html
+
+
+@pytest.fixture(scope="module")
+def capped_server(ferret_store_dir: Path) -> Iterator[LiveServer]:
+    """The listing served with a row cap of 300."""
+    server = LiveServer(ferret_store_dir, "--max-rows", "300")
+    yield server
+    server.stop()
+
+
+def test_person_page_under_the_row_cap(capped_server: LiveServer) -> None:
+    # Ferret's network holds about a thousand statements (26 papers with 3 each, 383 credits,
+    # 241 agents with 2 each), so the cap of 300 cuts it; the page still names him, says so,
+    # and counts his papers from the per-year rows.
+    html = get(capped_server, "/id/person/johan-ferret").text
+    ferret = Page(html)
+    assert re.search(r'<h1 id="agent-name">Johan Ferret</h1>', html)
+    assert "Credited on 26 papers, on 5 of them" in ferret.text
+    assert ferret.find("p", id="network-capped")
+    assert [(y, c) for y, c, _ in bars(html)] == FERRET_PER_YEAR
+
+
+class CutNetworkContext:
+    """Stands in for the application's context: a network cut before the agent's own name."""
+
+    def __init__(self) -> None:
+        self.options = ServerOptions(store=Path("unused"), base=ID, max_rows=3)
+        self.asked: list[str] = []
+
+    async def run(self, task: StoredTask) -> Reply:
+        self.asked.append(task.name)
+        ann, bob, paper = f"<{ID}person/ann>", f"<{ID}person/bob>", f"<{ID}paper/title/p>"
+        name = "<http://xmlns.com/foaf/0.1/name>"
+        creator = "<http://purl.org/dc/terms/creator>"
+        if task.name == "coauthor_network":
+            body = f'{paper} {creator} {ann} .\n{paper} {creator} {bob} .\n{bob} {name} "Bob" .\n'
+            return Reply(200, "application/n-triples", body.encode(), {"Scholarkg-Truncated": "1"})
+        assert task.name == "paper_card" and task.params == {"paper": f"{ID}paper/title/p"}
+        return Reply(200, "application/n-triples", f'{ann} {name} "Ann" .\n'.encode())
+
+    async def rows(self, name: str, params: dict[str, str]) -> list[dict[str, object]]:
+        self.asked.append(name)
+        paper = {"paper": f"{ID}paper/title/p", "title": "P", "first_submitted": "2020-01-01"}
+        return {
+            "papers_of": [{**paper, "position": 1, "author_count": 2, "hidden": False}],
+            "papers_per_year": [{"year": 2020, "papers": 1}],
+            "coauthors_of": [
+                {"coauthor": f"{ID}person/bob", "name": "Bob", "papers": 1, "first_year": 2020}
+                | {"last_year": 2020}
+            ],
+            "concepts_of": [],
+        }[name]
+
+
+def test_agent_page_finds_the_name_when_the_network_is_cut() -> None:
+    ctx = CutNetworkContext()
+    scope = {"type": "http", "method": "GET", "path": "/id/person/ann", "headers": []}
+    request = Request(scope | {"query_string": b"", "server": ("test", 80), "scheme": "http"})
+    response = asyncio.run(
+        resource_pages.agent_page(ctx, Pages(ctx), request, ID + "person/ann")  # type: ignore[arg-type]
+    )
+    assert response.status_code == 200
+    html = bytes(response.body).decode()
+    assert '<h1 id="agent-name">Ann</h1>' in html and 'id="network-capped"' in html
+    assert ctx.asked[-1] == "paper_card"
 
 
 def test_marinier_network(ferret_server: LiveServer) -> None:

@@ -85,6 +85,13 @@ async def agent_page(ctx: AppContext, pages: Pages, request: Request, iri: str) 
     except ScholarkgError as exc:
         return _failed(pages, request, iri, exc)
     node = rdflib.URIRef(iri)
+    capped = bool(network_reply.headers.get("Scholarkg-Truncated"))
+    if (node, FOAF.name, None) not in graph and papers:
+        # the row cap cut the network before the agent's own name: a card of theirs has it
+        try:
+            graph += await _paper_card(ctx, papers[0]["paper"])
+        except ScholarkgError as exc:
+            return _failed(pages, request, iri, exc)
     name = _text(graph, node, FOAF.name)
     if name is None:
         return not_found(pages, request, iri)
@@ -122,6 +129,8 @@ async def agent_page(ctx: AppContext, pages: Pages, request: Request, iri: str) 
         coauthors=coauthors[:COAUTHOR_ROWS],
         coauthor_total=len(coauthors),
         concepts=concepts,
+        capped=capped,
+        row_cap=cap,
         person_query=urlencode({"person": iri}),
     )
 
@@ -142,11 +151,15 @@ def _authorships(graph: rdflib.Graph, paper: rdflib.URIRef) -> list[dict[str, An
     return sorted(slots, key=lambda s: (s["position"], s["written"]))
 
 
+async def _paper_card(ctx: AppContext, iri: str) -> rdflib.Graph:
+    task = StoredTask("paper_card", {"paper": iri}, "application/n-triples", ctx.options.max_rows)
+    return parse_ntriples(raise_for(await ctx.run(task)).body)
+
+
 async def paper_page(ctx: AppContext, pages: Pages, request: Request, iri: str) -> Response:
     """A paper's page, from its card; a 404 page when the IRI is no paper."""
-    task = StoredTask("paper_card", {"paper": iri}, "application/n-triples", ctx.options.max_rows)
     try:
-        graph = parse_ntriples(raise_for(await ctx.run(task)).body)
+        graph = await _paper_card(ctx, iri)
     except ScholarkgError as exc:
         return _failed(pages, request, iri, exc)
     paper = rdflib.URIRef(iri)
