@@ -18,6 +18,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -490,3 +491,51 @@ def test_readme_serving_examples_run(ferret_store_dir: Path, tmp_path: Path) -> 
     # Ferret's co-authors, by hand: Alexandre Ramé and Léonard Hussenot on 9 papers each
     assert outputs[1].splitlines()[1].split(",")[1:3] == ["Alexandre Ramé", "9"]
     assert outputs[1].splitlines()[2].split(",")[1:3] == ["Léonard Hussenot", "9"]
+
+
+def test_readers_see_each_update_whole_while_updates_run(writable_server: LiveServer) -> None:
+    """Updates replace a graph of 40 triples that all carry the update's number, while readers
+    count; every answer is 40 triples of one number (or the graph before the first update)."""
+    endpoint = f"{writable_server.url}/sparql"
+    graph = f"{ID}graph/churn"
+    auth = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
+    count = (
+        "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?v) AS ?k) "
+        f"WHERE {{ GRAPH <{graph}> {{ ?s ?p ?v }} }}"
+    )
+    stop = time.monotonic() + 6
+    answers: list[tuple[int, int]] = []
+    failures: list[str] = []
+
+    def write() -> int:
+        done = 0
+        while time.monotonic() < stop:
+            triples = " ".join(f"<{ID}churn/{i}> <{ID}churn/v> {done} ." for i in range(40))
+            update = (
+                f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{ {triples} }} }}"
+            )
+            response = httpx.post(endpoint, content=update.encode(), headers=auth, timeout=30)
+            if response.status_code != 204:
+                failures.append(f"update: {response.status_code} {response.text}")
+            done += 1
+        return done
+
+    def read() -> None:
+        with httpx.Client(timeout=30) as client:
+            while time.monotonic() < stop:
+                response = client.get(endpoint, params={"query": count})
+                if response.status_code != 200:
+                    failures.append(f"query: {response.status_code} {response.text}")
+                    continue
+                row = response.json()["results"]["bindings"][0]
+                answers.append((int(row["n"]["value"]), int(row["k"]["value"])))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        updates = pool.submit(write)
+        readers = [pool.submit(read) for _ in range(3)]
+        for reader in readers:
+            reader.result()
+        written = updates.result()
+    assert failures == []
+    assert written > 3 and len(answers) > 10
+    assert set(answers) <= {(0, 0), (40, 1)}, sorted(set(answers))

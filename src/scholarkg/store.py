@@ -95,18 +95,21 @@ class EmbeddedStore:
             ) from None
 
     @classmethod
-    def read_only(cls, path: Path) -> EmbeddedStore:
+    def read_only(cls, path: Path, snapshot: Path | None = None) -> EmbeddedStore:
         """The store at ``path`` opened for reading only, beside a process that may write it.
 
         While a write is under way (or after a crash, until the next writer recovers), this
         opens the checkpoint taken before the write: a reader sees the store as it was before
-        the write or after it, never half of it.
+        the write or after it, never half of it. Given a ``snapshot`` (see ``snapshot``), it
+        opens that instead: nobody writes a snapshot, so a long-running writer cannot compact
+        files away under the reader.
         """
         self = cls.__new__(cls)
         self.path = path
         self._in_transaction = False
+        folders = (snapshot,) if snapshot is not None else (path / _CHECKPOINT, path / _DB)
         for attempt in range(_READ_ONLY_ATTEMPTS):
-            for folder in (path / _CHECKPOINT, path / _DB):
+            for folder in folders:
                 try:
                     self._db = ox.Store.read_only(str(folder))
                     return self
@@ -146,6 +149,14 @@ class EmbeddedStore:
                 writer.abandon()
                 raise
             writer.close()
+
+    def snapshot(self, target: Path) -> None:
+        """Write a read-only copy of the store as it is now to ``target`` (hard links: cheap)."""
+        pending = target.with_name(f"{target.name}.tmp")
+        shutil.rmtree(pending, ignore_errors=True)
+        self._db.flush()
+        self._db.backup(str(pending))
+        pending.rename(target)
 
     def load_file(self, graph: IRI, path: Path, media_type: str) -> None:
         """Replace a named graph by the content of an RDF file (Turtle, N-Triples, ...)."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import shutil
+import threading
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -41,8 +44,16 @@ from scholarkg.queries import StoredQuery, load_catalogue
 from scholarkg.server import description, openapi, sparql_text
 from scholarkg.server.conneg import accept_header
 from scholarkg.server.pool import WorkerPool
-from scholarkg.server.worker import QueryTask, Reply, StoredTask, Task, UpdateTask
+from scholarkg.server.worker import (
+    QueryTask,
+    Reply,
+    SnapshotTask,
+    StoredTask,
+    Task,
+    UpdateTask,
+)
 
+SNAPSHOTS = "snapshots"
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -91,29 +102,55 @@ class AppContext:
         self.catalogue: dict[str, StoredQuery] = load_catalogue()
         self.readers: WorkerPool | None = None
         self.writer: WorkerPool | None = None
+        self._update_lock = threading.Lock()
+        self._snapshot_count = 0
 
     def start(self) -> None:
-        """Start the worker processes."""
+        """Start the worker processes (and, taking updates, the readers' first snapshot)."""
         o = self.options
         self.readers = WorkerPool(o.store, o.base, size=o.workers, queue_wait=o.queue_wait)
-        if o.update_token:
-            self.writer = WorkerPool(
-                o.store, o.base, size=1, queue_wait=o.queue_wait, writable=True
-            )
+        if not o.update_token:
+            return
+        self.writer = WorkerPool(o.store, o.base, size=1, queue_wait=o.queue_wait, writable=True)
+        shutil.rmtree(self.snapshots, ignore_errors=True)  # left by a server that crashed
+        self.snapshots.mkdir()
+        first = self._next_snapshot()
+        raise_for(self.writer.run(SnapshotTask(str(first)), o.timeout))
+        self.readers.bump(first)
+
+    @property
+    def snapshots(self) -> Path:
+        """Where the writer leaves snapshots of the store for the readers."""
+        return self.options.store / SNAPSHOTS
+
+    def _next_snapshot(self) -> Path:
+        self._snapshot_count += 1
+        return self.snapshots / str(self._snapshot_count)
 
     def stop(self) -> None:
         """Stop the worker processes."""
         for pool in (self.readers, self.writer):
             if pool is not None:
                 pool.close()
+        if self.writer is not None:
+            shutil.rmtree(self.snapshots, ignore_errors=True)
+
+    def _update(self, task: UpdateTask) -> Reply:
+        """Run an update in the writer; once it is committed, readers move to its snapshot."""
+        assert self.writer is not None and self.readers is not None
+        with self._update_lock:
+            target = self._next_snapshot()
+            reply = self.writer.run(replace(task, snapshot=str(target)), self.options.timeout)
+            if reply.status < 400:
+                self.readers.bump(target)
+                for old in sorted(self.snapshots.iterdir(), key=lambda p: int(p.name))[:-3]:
+                    shutil.rmtree(old, ignore_errors=True)  # a reader still on it reopens
+            return reply
 
     async def run(self, task: Task) -> Reply:
         """Run a task in a worker without blocking the event loop."""
         if isinstance(task, UpdateTask):
-            assert self.writer is not None and self.readers is not None
-            reply = await anyio.to_thread.run_sync(self.writer.run, task, self.options.timeout)
-            self.readers.bump()
-            return reply
+            return await anyio.to_thread.run_sync(self._update, task)
         assert self.readers is not None
         return await anyio.to_thread.run_sync(self.readers.run, task, self.options.timeout)
 

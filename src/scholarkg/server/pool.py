@@ -15,7 +15,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from scholarkg.errors import BusyError, QueryTimeoutError, StoreError
-from scholarkg.server.worker import Reply, Task, worker_main
+from scholarkg.server.worker import Reply, Task, View, worker_main
 
 _CONTEXT = multiprocessing.get_context("spawn")
 
@@ -34,9 +34,9 @@ class Worker:
         self.process.start()
         child.close()
 
-    def ask(self, task: Task, generation: int, timeout: float) -> Reply | None:
+    def ask(self, task: Task, view: View, timeout: float) -> Reply | None:
         """The worker's reply, or None if it did not answer in time."""
-        self.conn.send((task, generation))
+        self.conn.send((task, view))
         if not self.conn.poll(timeout):
             return None
         reply: Reply = self.conn.recv()
@@ -59,7 +59,7 @@ class WorkerPool:
         self.base = base
         self.writable = writable
         self.queue_wait = queue_wait
-        self.generation = 0
+        self.view = View()
         self._lock = threading.Lock()
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._all: list[Worker] = []
@@ -87,7 +87,7 @@ class WorkerPool:
                 f"all query workers are busy (waited {self.queue_wait:g} s); retry shortly"
             ) from None
         try:
-            reply = worker.ask(task, self.generation, timeout)
+            reply = worker.ask(task, self.view, timeout)
         except (EOFError, OSError) as exc:
             self._replace(worker)
             raise StoreError(f"a query worker stopped unexpectedly ({exc}); retry") from None
@@ -100,10 +100,11 @@ class WorkerPool:
         self._idle.put(worker)
         return reply
 
-    def bump(self) -> None:
-        """Tell readers the store changed: each reopens it before its next task."""
+    def bump(self, snapshot: Path | None = None) -> None:
+        """Tell readers the store changed (and where its latest snapshot is): each reopens it
+        before its next task."""
         with self._lock:
-            self.generation += 1
+            self.view = View(self.view.generation + 1, str(snapshot) if snapshot else None)
 
     def close(self) -> None:
         """Stop every worker."""

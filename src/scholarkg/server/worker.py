@@ -88,13 +88,33 @@ class StoredTask:
 
 @dataclass(frozen=True)
 class UpdateTask:
-    """A SPARQL update (only the writer process takes these)."""
+    """A SPARQL update (only the writer process takes these), then a snapshot for readers."""
 
     update: str
     base_iri: str | None = None
+    snapshot: str | None = None
 
 
-Task = QueryTask | StoredTask | UpdateTask
+@dataclass(frozen=True)
+class SnapshotTask:
+    """Take a snapshot of the store for readers (only the writer process takes these)."""
+
+    snapshot: str
+
+
+Task = QueryTask | StoredTask | UpdateTask | SnapshotTask
+
+
+@dataclass(frozen=True)
+class View:
+    """Which state of the store a task must see: readers reopen when it changes.
+
+    ``snapshot`` is set when the server takes updates: readers then read the writer's latest
+    snapshot, never the store the writer holds open.
+    """
+
+    generation: int = 0
+    snapshot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,37 +178,34 @@ class WorkerState:
         self.base = base
         self.writable = writable
         self.store: EmbeddedStore | None = None
-        self.stamp: tuple[int, int] | None = None
+        self.stamp: tuple[int, View] | None = None
         self.catalogue = load_catalogue()
 
-    def _current_stamp(self) -> tuple[int, int]:
-        # every write renames a checkpoint folder in the store's folder (store.transaction)
-        info = os.stat(self.path)
-        return info.st_mtime_ns, info.st_ino
-
-    def open(self, generation: int) -> EmbeddedStore:
+    def open(self, view: View) -> EmbeddedStore:
         """The store, fresh for this task."""
         if self.writable:
             if self.store is None:
                 self.store = EmbeddedStore(self.path)
             return self.store
-        stamp = (self._current_stamp()[0], generation)
+        # every write by another process renames a checkpoint folder in the store's folder
+        # (store.transaction), which changes the folder's mtime
+        stamp = (os.stat(self.path).st_mtime_ns, view)
         if self.store is None or stamp != self.stamp:
-            if self.store is not None:
-                self.store.close()
-            self.store = EmbeddedStore.read_only(self.path)
+            self.close()
+            snapshot = Path(view.snapshot) if view.snapshot else None
+            self.store = EmbeddedStore.read_only(self.path, snapshot)
             self.stamp = stamp
         return self.store
 
-    def run(self, task: Task, generation: int) -> Reply:
+    def run(self, task: Task, view: View) -> Reply:
         """Answer one task; errors become the JSON error shape with their HTTP status.
 
         A reader whose files a writer compacted away under it reopens the store and tries again.
         """
-        reply = self._run(task, generation)
+        reply = self._run(task, view)
         if reply.status >= 400 and not self.writable and _VANISHED.search(reply.body.decode()):
             self.close()
-            reply = self._run(task, generation)
+            reply = self._run(task, view)
         return reply
 
     def close(self) -> None:
@@ -197,11 +214,16 @@ class WorkerState:
             self.store.close()
         self.store = None
 
-    def _run(self, task: Task, generation: int) -> Reply:
+    def _run(self, task: Task, view: View) -> Reply:
         try:
-            store = self.open(generation)
+            store = self.open(view)
             if isinstance(task, UpdateTask):
                 store.update(task.update, base_iri=task.base_iri)
+                if task.snapshot:
+                    store.snapshot(Path(task.snapshot))
+                return Reply(204, "text/plain", b"")
+            if isinstance(task, SnapshotTask):
+                store.snapshot(Path(task.snapshot))
                 return Reply(204, "text/plain", b"")
             if isinstance(task, QueryTask):
                 result, more = store.query_dataset(
@@ -239,15 +261,15 @@ class WorkerState:
 
 
 def worker_main(conn: Connection, path: str, base: str, writable: bool) -> None:
-    """The loop of a worker process: receive (task, generation), send a Reply, until EOF."""
+    """The loop of a worker process: receive (task, view), send a Reply, until EOF."""
     state = WorkerState(Path(path), base, writable)
     while True:
         try:
-            task, generation = conn.recv()
+            task, view = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
-            reply = state.run(task, generation)
+            reply = state.run(task, view)
         except Exception as exc:  # a bug: report it to the client, keep serving
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             body = {"error": "internal-error", "message": detail, "status": 500}
