@@ -16,6 +16,13 @@ from scholarkg import __version__
 from scholarkg.concepts import ConceptTagger
 from scholarkg.config import DEFAULT_STORE, Settings
 from scholarkg.errors import NotConformingError, ScholarkgError, UsageError
+from scholarkg.export import (
+    ExportFormat,
+    export_store,
+    export_to_file,
+    format_for_path,
+    gzipped,
+)
 from scholarkg.formats import (
     GraphFormat,
     ResultFormat,
@@ -577,6 +584,74 @@ def serve(
     )
     click.echo(f"serving {folder} at http://{host}:{port}/ (SPARQL endpoint /sparql)", err=True)
     uvicorn.run(create_app(options), host=host, port=port, log_level="warning")
+
+
+def open_for_reading(settings: Settings) -> EmbeddedStore:
+    """The store to export or describe: read-only on disk (a server may be using it)."""
+    if settings.store == MEMORY:
+        return open_store(None)
+    folder = Path(settings.store)
+    if not folder.is_dir():
+        raise UsageError(f"no store at {folder}: build one first (scholarkg build)")
+    return EmbeddedStore.read_only(folder)
+
+
+EXPORT_FORMATS = [f.value for f in ExportFormat]
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    help="ttl, nt or rdfxml (the union of the graphs), nq, trig or jsonld (the named graphs) "
+    "[default: from the --output file name].",
+)
+@click.option("--graph", metavar="IRI", help="Export only this named graph.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file (whole or not at all) instead of stdout; a name ending in .gz "
+    "compresses.",
+)
+@click.option("--gzip", "compress", is_flag=True, help="Compress with gzip (reproducibly).")
+@store_options
+def export(
+    fmt: str | None,
+    graph: str | None,
+    output: Path | None,
+    compress: bool,
+    store: str | None,
+    base: str | None,
+) -> None:
+    """Dump the store (or one --graph) as RDF: the same store gives the same bytes every run.
+
+    Statements are sorted, prefixes fixed and blank nodes labelled canonically, so dumps diff
+    well; JSON-LD is compact with the context of ontology/context.jsonld.
+    """
+    guessed = format_for_path(output) if output is not None else None
+    if fmt is None and guessed is None:
+        raise UsageError(f"--format: choose one of {', '.join(EXPORT_FORMATS)}")
+    chosen = ExportFormat(fmt) if fmt else guessed[0]  # type: ignore[index]
+    compress = compress or (guessed is not None and guessed[1])
+    stdout = click.get_binary_stream("stdout")
+    if output is None and compress and stdout.isatty():
+        raise UsageError("--gzip writes binary data: redirect it or give --output FILE")
+    db = open_for_reading(settings_from(store, base))
+    try:
+        if output is not None:
+            report = export_to_file(db, chosen, output, graph=graph, compress=compress)
+        elif compress:
+            with gzipped(stdout) as stream:
+                report = export_store(db, chosen, stream, graph=graph)
+        else:
+            report = export_store(db, chosen, stdout, graph=graph)
+    finally:
+        db.close()
+    if output is not None:
+        kind = "quads" if chosen.keeps_graphs and graph is None else "triples"
+        click.echo(f"wrote {report.statements:,} {kind} to {output}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,15 +7,17 @@ objects, one per row, for scripts.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 import rdflib
@@ -267,15 +269,30 @@ def graph_from_ntriples(data: bytes) -> rdflib.Graph:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write a file so that it is either whole or absent (temporary file, then rename)."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with open_atomically(path) as handle:
+        handle.write(text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def open_atomically(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to stream into that appears at ``path`` whole when the block ends, or not
+    at all if the block raises or the process dies (a temporary file beside it, fsync, rename).
+
+    The file gets the permissions a new file gets (umask), not the private ones of mkstemp.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write here ({exc.strerror})") from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

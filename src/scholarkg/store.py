@@ -15,9 +15,10 @@ import queue
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from pydantic import BaseModel, ConfigDict
@@ -345,6 +346,12 @@ class EmbeddedStore:
         """Every quad of the store as N-Quads (unordered)."""
         return bytes(self._db.dump(format=ox.RdfFormat.N_QUADS) or b"")
 
+    def write_ntriples(self, output: BinaryIO, graph: IRI | None = None) -> None:
+        """Stream the triples of one named graph (None: the default graph) as N-Triples into a
+        binary file, in no particular order; nothing for an unknown graph."""
+        source = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        self._db.dump(output, format=ox.RdfFormat.N_TRIPLES, from_graph=source)
+
     def close(self) -> None:
         """Release the store (its lock on disk)."""
         if hasattr(self, "_db"):
@@ -413,3 +420,43 @@ def open_store(location: str | Path | None) -> EmbeddedStore:
     if location is None or str(location) == MEMORY:
         return EmbeddedStore(None)
     return EmbeddedStore(Path(location))
+
+
+def _rdf_format(media_type: str) -> ox.RdfFormat:
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    if fmt is None:
+        raise StoreError(f"unsupported RDF media type {media_type!r}")
+    return fmt
+
+
+def convert_rdf(
+    source: bytes | Path,
+    source_type: str,
+    output: BinaryIO,
+    target_type: str,
+    *,
+    prefixes: Mapping[str, str] | None = None,
+) -> None:
+    """Re-serialise RDF from one syntax to another (given by media type), streamed, statements
+    in the order of the input; blank node labels are kept."""
+    try:
+        if isinstance(source, Path):
+            parsed = ox.parse(path=str(source), format=_rdf_format(source_type))
+        else:
+            parsed = ox.parse(source, format=_rdf_format(source_type))
+        ox.serialize(parsed, output, _rdf_format(target_type), prefixes=dict(prefixes or {}))
+    except (SyntaxError, ValueError) as exc:
+        raise StoreError(f"cannot write {target_type}: {exc}") from None
+
+
+def split_nquads(data: str) -> list[tuple[str, str]]:
+    """Each quad of an N-Quads text as (graph name in N-Triples syntax, '' for the default
+    graph; the triple as one N-Triples line, newline included), in the order of the text."""
+    try:
+        quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    except SyntaxError as exc:
+        raise StoreError(f"not valid N-Quads: {exc}") from None
+    return [
+        ("" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name), f"{q.triple} .\n")
+        for q in quads
+    ]
