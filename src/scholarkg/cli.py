@@ -22,6 +22,7 @@ from scholarkg.export import (
     export_to_file,
     format_for_path,
     gzipped,
+    serialize_graph,
 )
 from scholarkg.formats import (
     GraphFormat,
@@ -53,6 +54,7 @@ from scholarkg.shapes import load_shapes
 from scholarkg.stats import collect_stats, render_stats
 from scholarkg.store import MEMORY, EmbeddedStore, QueryKind, QueryResult, open_store
 from scholarkg.terms import IRI
+from scholarkg.void import DEFAULT_LICENSE, DEFAULT_TITLE, Dump, describe_dataset
 
 F = TypeVar("F", bound=Callable[..., Any])
 LISTING_SUFFIXES = (".txt",)
@@ -652,6 +654,87 @@ def export(
     if output is not None:
         kind = "quads" if chosen.keeps_graphs and graph is None else "triples"
         click.echo(f"wrote {report.statements:,} {kind} to {output}", err=True)
+
+
+DESCRIPTION_FORMATS = [ExportFormat.TURTLE, ExportFormat.NTRIPLES, ExportFormat.JSONLD]
+DESCRIPTION_FORMATS += [ExportFormat.RDFXML]
+
+
+def dataset_options(func: F) -> F:
+    """The options that say what a dataset description cannot learn from the store."""
+    func = click.option(
+        "--title",
+        default=DEFAULT_TITLE,
+        show_default=True,
+        help="The dataset's title (dcterms:title).",
+    )(func)
+    func = click.option(
+        "--license",
+        "license_iri",
+        metavar="IRI",
+        envvar="SCHOLARKG_LICENSE",
+        default=DEFAULT_LICENSE,
+        show_default=True,
+        help="The data's licence [env SCHOLARKG_LICENSE; default CC0 1.0, the licence of "
+        "arXiv's metadata].",
+    )(func)
+    return click.option(
+        "--endpoint",
+        metavar="URL",
+        help="The SPARQL endpoint serving the data (void:sparqlEndpoint, a dcat:DataService).",
+    )(func)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in DESCRIPTION_FORMATS]),
+    default=ExportFormat.TURTLE.value,
+    show_default=True,
+    help="RDF syntax of the description.",
+)
+@click.option(
+    "--dump",
+    "dump_urls",
+    multiple=True,
+    metavar="URL",
+    help="A URL where a dump can be downloaded, its syntax known by its name "
+    "(.nq, .ttl.gz, .jsonld...); repeatable.",
+)
+@dataset_options
+@store_options
+def describe(
+    fmt: str,
+    dump_urls: tuple[str, ...],
+    endpoint: str | None,
+    license_iri: str,
+    title: str,
+    store: str | None,
+    base: str | None,
+) -> None:
+    """Print the VoID and DCAT description of the store, computed from what it holds: triples,
+    entities per class, triples per property, named graphs, vocabularies, licence, dumps."""
+    dumps = []
+    for url in dump_urls:
+        guessed = format_for_path(Path(url.rstrip("/").rsplit("/", 1)[-1]))
+        if guessed is None:
+            raise UsageError(f"--dump {url}: unknown syntax; name it .nq, .ttl, .jsonld... (.gz)")
+        dumps.append(Dump(url=url, media_type=guessed[0].media_type, compressed=guessed[1]))
+    settings = settings_from(store, base)
+    db = open_for_reading(settings)
+    try:
+        description = describe_dataset(
+            db,
+            base=settings.base,
+            endpoint_url=endpoint,
+            dumps=dumps,
+            license_iri=license_iri,
+            title=title,
+        )
+    finally:
+        db.close()
+    click.echo(serialize_graph(description, ExportFormat(fmt)).decode("utf-8"), nl=False)
 
 
 def main(argv: list[str] | None = None) -> int:
