@@ -86,13 +86,32 @@ def _canonical_blank_lines(blank: set[tuple[bytes, bytes]]) -> list[tuple[bytes,
     return [(graph.encode(), triple.encode()) for graph, triple in split_nquads(text)]
 
 
+def canonical_statements(graphs: Iterable[tuple[bytes, Path]], work: Path) -> Iterator[bytes]:
+    """Sorted, distinct lines ``<graph name>\t<N-Triples line>`` from N-Triples files in
+    Oxigraph's canonical form, each paired with its graph name in N-Triples syntax (empty for the
+    default graph or a union); blank nodes relabelled canonically. Each file is read before the
+    next pair is asked for, so one spool file can be reused."""
+    sorter = Sorter(work)
+    blank: set[tuple[bytes, bytes]] = set()
+    for term, path in graphs:
+        with path.open("rb") as handle:
+            for line in handle:
+                if b"_:" in line and _has_blank_node(line):
+                    blank.add((term, line))
+                else:
+                    sorter.add(term + b"\t" + line)
+    for term, line in _canonical_blank_lines(blank):
+        sorter.add(term + b"\t" + line)
+    return sorter.unique()
+
+
 def sorted_statements(
     store: EmbeddedStore, work: Path, *, graph: str | None, keep_graphs: bool
 ) -> Iterator[bytes]:
-    """The statements to export as sorted, distinct lines ``<graph name>\\t<N-Triples line>``.
+    """The statements of a store to export, as ``canonical_statements`` gives them.
 
     The graph name is empty for the default graph, and for every line of a union
-    (``keep_graphs`` false). Blank nodes have canonical labels.
+    (``keep_graphs`` false).
     """
     if graph is not None:
         if graph not in store.named_graphs():
@@ -100,20 +119,14 @@ def sorted_statements(
         graphs: list[str | None] = [graph]
     else:
         graphs = [None, *store.named_graphs()]
-    sorter = Sorter(work)
-    blank: set[tuple[bytes, bytes]] = set()
     spool = work / "graph.nt"
-    for name in graphs:
-        term = IRI(name).n3().encode() if keep_graphs and name is not None else b""
-        with spool.open("wb") as handle:
-            store.write_ntriples(handle, None if name is None else IRI(name))
-        with spool.open("rb") as handle:
-            for line in handle:
-                if b"_:" in line and _has_blank_node(line):
-                    blank.add((term, line))
-                else:
-                    sorter.add(term + b"\t" + line)
+
+    def spooled() -> Iterator[tuple[bytes, Path]]:
+        for name in graphs:
+            with spool.open("wb") as handle:
+                store.write_ntriples(handle, None if name is None else IRI(name))
+            yield (IRI(name).n3().encode() if keep_graphs and name is not None else b""), spool
+
+    lines = canonical_statements(spooled(), work)
     spool.unlink(missing_ok=True)
-    for term, line in _canonical_blank_lines(blank):
-        sorter.add(term + b"\t" + line)
-    return sorter.unique()
+    return lines

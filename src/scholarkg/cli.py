@@ -42,6 +42,7 @@ from scholarkg.pipeline import (
     validate_in_store,
 )
 from scholarkg.queries import get_query, load_catalogue, run_stored
+from scholarkg.release import ReleaseOptions, build_release
 from scholarkg.reports import (
     Severity,
     render_json,
@@ -735,6 +736,58 @@ def describe(
     finally:
         db.close()
     click.echo(serialize_graph(description, ExportFormat(fmt)).decode("utf-8"), nl=False)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--version",
+    "version",
+    help="The release's version [default: the data's latest date and a digest of the data].",
+)
+@click.option(
+    "--download-url",
+    metavar="URL",
+    help="Where the bundle will be published; the description links the dumps under it "
+    "[default: <base>release/<version>/].",
+)
+@click.option("--overwrite", is_flag=True, help="Replace FOLDER if it is not empty.")
+@dataset_options
+@store_options
+def release(
+    folder: Path,
+    version: str | None,
+    download_url: str | None,
+    overwrite: bool,
+    endpoint: str | None,
+    license_iri: str,
+    title: str,
+    store: str | None,
+    base: str | None,
+) -> None:
+    """Write a release bundle to FOLDER: dumps (N-Quads, Turtle, JSON-LD), the VoID/DCAT
+    description, the validation report, the ontology, shapes and concept scheme, and SHA256SUMS.
+
+    The same store gives the same bytes. The bundle is built beside FOLDER and moved into place
+    when complete. A store that violates the shapes is not released (exit code 1).
+    """
+    settings = settings_from(store, base)
+    options = ReleaseOptions(
+        base=settings.base,
+        version=version,
+        download_url=download_url,
+        license_iri=license_iri,
+        title=title,
+        endpoint_url=endpoint,
+    )
+    db = open_for_reading(settings)
+    try:
+        report = build_release(db, folder, options, overwrite=overwrite)
+    finally:
+        db.close()
+    click.echo(f"release {report.version} in {report.path}: {len(report.files)} files")
+    click.echo(f"validation: {report.validation}")
+    click.echo(f"check it: (cd {report.path} && sha256sum -c SHA256SUMS)")
 
 
 def main(argv: list[str] | None = None) -> int:

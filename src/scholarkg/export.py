@@ -30,18 +30,17 @@ from typing import BinaryIO, cast
 
 import rdflib
 
-from scholarkg.canonical import Sorter, sorted_statements, with_graph
+from scholarkg.canonical import Sorter, canonical_statements, sorted_statements, with_graph
 from scholarkg.formats import open_atomically
 from scholarkg.jsonld import compact_nodes, load_context, readable_nodes
 from scholarkg.records import Record
-from scholarkg.store import EmbeddedStore, convert_rdf, open_store
+from scholarkg.store import EmbeddedStore, convert_rdf
 from scholarkg.terms import IRI
 from scholarkg.vocab import BIBO, CONCEPTS, FABIO, PREFIXES
 
 JSONLD_BATCH_LINES = 5_000  # statements compacted together (whole groups)
 _WRITE_BUFFER = 1 << 20
 GZIP_LEVEL = 6  # gzip's own default: most of level 9's ratio at a fraction of its time
-_SCRATCH_GRAPH = "urn:scholarkg:serialized"
 
 
 class ExportFormat(StrEnum):
@@ -263,6 +262,20 @@ def _write_jsonld(
     return count
 
 
+def _write_statements(
+    lines: Iterator[bytes],
+    fmt: ExportFormat,
+    output: BinaryIO,
+    work: Path,
+    graph_names: dict[bytes, str],
+) -> int:
+    if fmt in {ExportFormat.NTRIPLES, ExportFormat.NQUADS}:
+        return _write_lines(lines, output)
+    if fmt is ExportFormat.JSONLD:
+        return _write_jsonld(lines, output, work, graph_names)
+    return _write_converted(lines, output, fmt, work)
+
+
 def export_store(
     store: EmbeddedStore,
     fmt: ExportFormat,
@@ -281,13 +294,8 @@ def export_store(
     with tempfile.TemporaryDirectory(prefix=".scholarkg-export-", dir=work_dir) as folder:
         work = Path(folder)
         lines = sorted_statements(store, work, graph=graph, keep_graphs=keep)
-        if fmt in {ExportFormat.NTRIPLES, ExportFormat.NQUADS}:
-            count = _write_lines(lines, output)
-        elif fmt is ExportFormat.JSONLD:
-            names = {IRI(name).n3().encode(): name for name in store.named_graphs()}
-            count = _write_jsonld(lines, output, work, names)
-        else:
-            count = _write_converted(lines, output, fmt, work)
+        names = {IRI(name).n3().encode(): name for name in store.named_graphs()}
+        count = _write_statements(lines, fmt, output, work, names)
     return ExportReport(format=fmt, graph=graph, statements=count)
 
 
@@ -319,16 +327,17 @@ def export_to_file(
 
 def serialize_graph(graph: rdflib.Graph, fmt: ExportFormat) -> bytes:
     """An rdflib graph written the way exports are: sorted, canonical blank nodes, fixed
-    prefixes (and, in JSON-LD, the published context), so the same triples give the same bytes."""
-    store = open_store(None)
-    try:
-        with store.replacing_graph(IRI(_SCRATCH_GRAPH)) as writer:
-            text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-            for line in text.split("\n"):
-                if line.strip():
-                    writer.write(line + "\n")
-        buffer = io.BytesIO()
-        export_store(store, fmt, buffer, keep_graphs=False)
-        return buffer.getvalue()
-    finally:
-        store.close()
+    prefixes (and, in JSON-LD, the published context), so the same triples give the same bytes.
+
+    The triples go through Oxigraph's parser and writers only, not its store, which would
+    store a derived integer type such as xsd:nonNegativeInteger as xsd:integer."""
+    output = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="scholarkg-serialize-") as folder:
+        work = Path(folder)
+        spool = work / "graph.nt"
+        with spool.open("wb") as handle:
+            text = graph.serialize(format="nt", encoding="utf-8")
+            convert_rdf(text, "application/n-triples", handle, "application/n-triples")
+        lines = canonical_statements([(b"", spool)], work)
+        _write_statements(lines, fmt, output, work, {})
+    return output.getvalue()
