@@ -25,8 +25,10 @@ def free_port() -> int:
 class LiveServer:
     """A running server; ``url`` has no trailing slash."""
 
-    def __init__(self, store: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
+    def __init__(
+        self, store: Path, *args: str, env: dict[str, str] | None = None, port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "scholarkg.cli", "serve", "--store", str(store)]
         command += ["--port", str(self.port), *args]

@@ -39,10 +39,8 @@ PAGE_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-#: Kinds of resources that have a page, by the first segment of their IRI under the base.
-PAGE_KINDS = ("person/", "org/", "paper/")
-#: The parts of a paper (authorships, versions) have no page of their own (yet).
-_PAPER_PART = re.compile(r"/(?:authorship|version)/")
+#: The parts of a paper (authorships, versions) get the generic page, not the paper's.
+PAPER_PART = re.compile(r"/(?:authorship|version)/")
 #: Characters an IRI may hold as they are (RFC 3987); anything else is no resource of ours.
 _IRI_TEXT = re.compile(r"[^\x00-\x20<>\"{}|\\^`\x7f]+")
 #: ASCII characters kept as they are in a page path (IRI characters but '?' and '#').
@@ -56,9 +54,7 @@ def page_path(base: str, iri: str) -> str | None:
     if not iri.startswith(base):
         return None
     rest = iri[len(base) :]
-    if not rest.startswith(PAGE_KINDS) or not _IRI_TEXT.fullmatch(rest):
-        return None
-    if rest.startswith("paper/") and _PAPER_PART.search(rest):
+    if not rest or not _IRI_TEXT.fullmatch(rest):
         return None
     return "/id/" + quote(rest, safe=_PATH_SAFE)
 

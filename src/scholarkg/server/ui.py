@@ -12,6 +12,7 @@ Content-Security-Policy that says so. Content negotiation on ``/id/`` can call
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -24,9 +25,9 @@ from starlette.staticfiles import StaticFiles
 from scholarkg.errors import ScholarkgError
 from scholarkg.queries import ParamType, QueryParam, StoredQuery
 from scholarkg.records import Record
-from scholarkg.server import resource_pages
+from scholarkg.server import linked_data, resource_pages
 from scholarkg.server.app import AppContext, raise_for
-from scholarkg.server.pages import STATIC, Pages, iri_of_path, parse_ntriples
+from scholarkg.server.pages import PAPER_PART, STATIC, Pages, iri_of_path, parse_ntriples
 from scholarkg.server.worker import StoredTask
 from scholarkg.store import QueryKind
 from scholarkg.vocab import SKG, SKOS
@@ -200,6 +201,8 @@ class UI:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.pages = Pages(ctx)
+        #: the page of any other resource (set by the linked-data routes)
+        self.generic_page: Callable[[Request, str], Awaitable[Response]] | None = None
 
     async def home(self, request: Request) -> Response:
         """The dataset summary, the listings' subjects, and links to everything."""
@@ -342,23 +345,22 @@ class UI:
         """The OpenAPI document rendered (by /static/api.js) with a form to try each operation."""
         return self.pages.render(request, "api.html")
 
-    async def resource(self, request: Request) -> Response:
-        """The page of the resource whose IRI is the base followed by the rest of the path."""
+    def iri_of_request(self, request: Request) -> str | None:
+        """The IRI of the resource at ``/id/<rest>``: the base followed by the rest."""
         raw = request.scope.get("raw_path")
         path = raw.decode("ascii", "replace") if raw else quote(request.url.path, safe="/%")
         _, _, rest = path.partition("/id/")
-        iri = iri_of_path(self.pages.base, rest)
-        if iri is None:
-            return self.not_found(request, "/id/" + rest)
-        return await self.resource_html(request, iri)
+        return iri_of_path(self.pages.base, rest)
 
     async def resource_html(self, request: Request, iri: str) -> Response:
         """The HTML page of a resource under the base; a 404 page when it is unknown."""
         rest = iri[len(self.pages.base) :]
         if rest.startswith(("person/", "org/")):
             return await resource_pages.agent_page(self.ctx, self.pages, request, iri)
-        if rest.startswith("paper/"):
+        if rest.startswith("paper/") and not PAPER_PART.search(rest):
             return await resource_pages.paper_page(self.ctx, self.pages, request, iri)
+        if self.generic_page is not None:
+            return await self.generic_page(request, iri)
         return self.not_found(request, iri)
 
     def not_found(self, request: Request, what: str) -> Response:
@@ -376,6 +378,6 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         Route("/forms", ui.forms, methods=["GET"]),
         Route("/forms/{name}", ui.form, methods=["GET"]),
         Route("/api/", ui.api, methods=["GET"]),
-        Route("/id/{rest:path}", ui.resource, methods=["GET"]),
+        *linked_data.routes(ctx, ui),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

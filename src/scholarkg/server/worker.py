@@ -29,6 +29,7 @@ from scholarkg.formats import (
 from scholarkg.queries import Binder, load_catalogue
 from scholarkg.server.conneg import negotiate
 from scholarkg.store import EmbeddedStore, QueryKind, QueryResult
+from scholarkg.void import describe_dataset
 
 #: What /sparql offers, in order of preference (the first is the default).
 TABLE_OFFERS = {
@@ -102,7 +103,15 @@ class SnapshotTask:
     snapshot: str
 
 
-Task = QueryTask | StoredTask | UpdateTask | SnapshotTask
+@dataclass(frozen=True)
+class DescribeTask:
+    """The VoID/DCAT description of the dataset, computed from the store."""
+
+    endpoint_url: str
+    media_type: str
+
+
+Task = QueryTask | StoredTask | UpdateTask | SnapshotTask | DescribeTask
 
 
 @dataclass(frozen=True)
@@ -225,6 +234,12 @@ class WorkerState:
             if isinstance(task, SnapshotTask):
                 store.snapshot(Path(task.snapshot))
                 return Reply(204, "text/plain", b"")
+            if isinstance(task, DescribeTask):
+                graph = describe_dataset(store, base=self.base, endpoint_url=task.endpoint_url)
+                fmt = {"application/rdf+xml": "xml", "application/ld+json": "json-ld"}.get(
+                    task.media_type, "turtle" if task.media_type == "text/turtle" else "nt"
+                )
+                return Reply(200, task.media_type, graph.serialize(format=fmt, encoding="utf-8"))
             if isinstance(task, QueryTask):
                 result, more = store.query_dataset(
                     task.query,
