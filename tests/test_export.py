@@ -462,3 +462,15 @@ def test_cli_export_usage_errors(
     assert "no graph <urn:nope>" in capsys.readouterr().err
     assert main(["export", "--format", "nt", "--store", str(tmp_path / "none")]) == 2
     assert "no store at" in capsys.readouterr().err
+
+
+def test_export_tells_its_stages(ferret_store: EmbeddedStore) -> None:
+    stages: list[str] = []
+    export_store(ferret_store, ExportFormat.TURTLE, io.BytesIO(), progress=stages.append)
+    assert stages == [
+        "reading the default graph",
+        f"reading <{DEFAULT_BASE}graph/arxiv-listing-ferret>",
+        f"reading <{DEFAULT_BASE}graph/concepts>",
+        f"reading <{DEFAULT_BASE}graph/ontology>",
+        "writing ttl",
+    ]

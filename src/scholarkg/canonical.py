@@ -14,7 +14,7 @@ import contextlib
 import heapq
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from scholarkg.errors import UsageError
@@ -106,12 +106,17 @@ def canonical_statements(graphs: Iterable[tuple[bytes, Path]], work: Path) -> It
 
 
 def sorted_statements(
-    store: EmbeddedStore, work: Path, *, graph: str | None, keep_graphs: bool
+    store: EmbeddedStore,
+    work: Path,
+    *,
+    graph: str | None,
+    keep_graphs: bool,
+    progress: Callable[[str], None] | None = None,
 ) -> Iterator[bytes]:
     """The statements of a store to export, as ``canonical_statements`` gives them.
 
     The graph name is empty for the default graph, and for every line of a union
-    (``keep_graphs`` false).
+    (``keep_graphs`` false). ``progress`` hears which graph is being read.
     """
     if graph is not None:
         if graph not in store.named_graphs():
@@ -123,6 +128,8 @@ def sorted_statements(
 
     def spooled() -> Iterator[tuple[bytes, Path]]:
         for name in graphs:
+            if progress is not None:
+                progress(f"reading <{name}>" if name else "reading the default graph")
             with spool.open("wb") as handle:
                 store.write_ntriples(handle, None if name is None else IRI(name))
             yield (IRI(name).n3().encode() if keep_graphs and name is not None else b""), spool

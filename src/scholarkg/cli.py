@@ -602,6 +602,24 @@ def open_for_reading(settings: Settings) -> EmbeddedStore:
 EXPORT_FORMATS = [f.value for f in ExportFormat]
 
 
+class StageProgress:
+    """The stage a long command is at, on a terminal's stderr; silent when it is not a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, stage: str) -> None:
+        if self.enabled:
+            click.echo(f"\r\x1b[K{self.label}: {stage}", nl=False, err=True)
+            self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r\x1b[K", nl=False, err=True)
+
+
 @cli.command()
 @click.option(
     "--format",
@@ -642,15 +660,19 @@ def export(
     if output is None and compress and stdout.isatty():
         raise UsageError("--gzip writes binary data: redirect it or give --output FILE")
     db = open_for_reading(settings_from(store, base))
+    progress = StageProgress("export")
     try:
         if output is not None:
-            report = export_to_file(db, chosen, output, graph=graph, compress=compress)
+            report = export_to_file(
+                db, chosen, output, graph=graph, compress=compress, progress=progress
+            )
         elif compress:
             with gzipped(stdout) as stream:
-                report = export_store(db, chosen, stream, graph=graph)
+                report = export_store(db, chosen, stream, graph=graph, progress=progress)
         else:
-            report = export_store(db, chosen, stdout, graph=graph)
+            report = export_store(db, chosen, stdout, graph=graph, progress=progress)
     finally:
+        progress.close()
         db.close()
     if output is not None:
         kind = "quads" if chosen.keeps_graphs and graph is None else "triples"
@@ -781,9 +803,11 @@ def release(
         endpoint_url=endpoint,
     )
     db = open_for_reading(settings)
+    progress = StageProgress("release")
     try:
-        report = build_release(db, folder, options, overwrite=overwrite)
+        report = build_release(db, folder, options, overwrite=overwrite, progress=progress)
     finally:
+        progress.close()
         db.close()
     click.echo(f"release {report.version} in {report.path}: {len(report.files)} files")
     click.echo(f"validation: {report.validation}")

@@ -23,7 +23,7 @@ import io
 import json
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -284,16 +284,20 @@ def export_store(
     graph: str | None = None,
     keep_graphs: bool | None = None,
     work_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ExportReport:
     """Write the store (or one named graph of it) in a format to a binary stream.
 
     Quad formats keep the graph names unless ``keep_graphs`` is false. Sorting spills to
-    temporary files in ``work_dir`` (default: the system's temporary folder).
+    temporary files in ``work_dir`` (default: the system's temporary folder). ``progress``
+    hears what is being done, stage by stage.
     """
     keep = fmt.keeps_graphs if keep_graphs is None else keep_graphs and fmt.keeps_graphs
     with tempfile.TemporaryDirectory(prefix=".scholarkg-export-", dir=work_dir) as folder:
         work = Path(folder)
-        lines = sorted_statements(store, work, graph=graph, keep_graphs=keep)
+        lines = sorted_statements(store, work, graph=graph, keep_graphs=keep, progress=progress)
+        if progress is not None:
+            progress(f"writing {fmt.value}")
         names = {IRI(name).n3().encode(): name for name in store.named_graphs()}
         count = _write_statements(lines, fmt, output, work, names)
     return ExportReport(format=fmt, graph=graph, statements=count)
@@ -316,13 +320,18 @@ def export_to_file(
     *,
     graph: str | None = None,
     compress: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> ExportReport:
     """Write an export to a file that is either whole or absent (a failed export leaves none)."""
     with open_atomically(path) as handle:
         if compress:
             with gzipped(handle) as stream:
-                return export_store(store, fmt, stream, graph=graph, work_dir=path.parent)
-        return export_store(store, fmt, handle, graph=graph, work_dir=path.parent)
+                return export_store(
+                    store, fmt, stream, graph=graph, work_dir=path.parent, progress=progress
+                )
+        return export_store(
+            store, fmt, handle, graph=graph, work_dir=path.parent, progress=progress
+        )
 
 
 def serialize_graph(graph: rdflib.Graph, fmt: ExportFormat) -> bytes:

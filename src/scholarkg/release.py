@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from secrets import token_hex
 from typing import BinaryIO, cast
@@ -64,6 +64,7 @@ VOCABULARY_FILES = (
     VOID_SHAPES_FILE,
 )
 CHECKSUMS = "SHA256SUMS"
+Progress = Callable[[str], None]
 
 
 class ReleaseOptions(Record):
@@ -138,10 +139,11 @@ Check the files with `sha256sum -c SHA256SUMS` in this folder.
 """
 
 
-def _write_dumps(store: EmbeddedStore, staging: Path) -> str:
+def _write_dumps(store: EmbeddedStore, staging: Path, progress: Progress) -> str:
     """Write the dumps; the SHA-256 of the N-Quads dump's content (uncompressed)."""
     content_digest = ""
     for name, fmt in DUMPS:
+        progress(f"writing {name}")
         with (staging / name).open("wb") as handle, gzipped(handle) as compressed:
             tee = _Digesting(compressed)
             export_store(store, fmt, cast(BinaryIO, tee), work_dir=staging)
@@ -183,11 +185,22 @@ def _move_into_place(staging: Path, folder: Path) -> None:
     _fsync(folder.parent)
 
 
+def _silent(stage: str) -> None:
+    del stage
+
+
 def build_release(
-    store: EmbeddedStore, folder: Path, options: ReleaseOptions, *, overwrite: bool = False
+    store: EmbeddedStore,
+    folder: Path,
+    options: ReleaseOptions,
+    *,
+    overwrite: bool = False,
+    progress: Progress = _silent,
 ) -> ReleaseReport:
-    """Write a release bundle of the store to ``folder``, whole or not at all."""
+    """Write a release bundle of the store to ``folder``, whole or not at all; ``progress``
+    hears each stage."""
     _check_destination(folder, overwrite)
+    progress("validating the store")
     report = validate_in_store(store, load_shapes(base=options.base))
     if report.fails(Severity.violation):
         raise NotConformingError(
@@ -198,7 +211,7 @@ def build_release(
     staging = folder.with_name(f".{folder.name}.{token_hex(6)}.partial")
     staging.mkdir()
     try:
-        digest = _write_dumps(store, staging)
+        digest = _write_dumps(store, staging, progress)
         version = options.version or f"{latest_date(store) or 'undated'}-{digest[:8]}"
         download = options.download_url or f"{options.base}release/{version}/"
         download += "" if download.endswith("/") else "/"
@@ -211,6 +224,7 @@ def build_release(
             )
             for name, fmt in DUMPS
         ]
+        progress("describing the dataset")
         description = describe_dataset(
             store,
             base=options.base,
