@@ -474,3 +474,19 @@ def test_export_tells_its_stages(ferret_store: EmbeddedStore) -> None:
         f"reading <{DEFAULT_BASE}graph/ontology>",
         "writing ttl",
     ]
+
+
+def test_cli_export_reports_a_failed_write(
+    ferret_store_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "_write_lines", full_disk)
+    target = tmp_path / "dump.nt"
+    assert main(["export", "-o", str(target), "--store", str(ferret_store_dir)]) == 2
+    assert f"{target}: cannot write (No space left on device)" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

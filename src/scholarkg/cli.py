@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -602,6 +603,20 @@ def open_for_reading(settings: Settings) -> EmbeddedStore:
 EXPORT_FORMATS = [f.value for f in ExportFormat]
 
 
+@contextlib.contextmanager
+def writing_to(target: Path | None) -> Iterator[None]:
+    """Turn a failure to write (a full disk, a closed pipe) into a message and an exit code."""
+    try:
+        yield
+    except BrokenPipeError:
+        # the reader of stdout went away (``| head``): stop quietly, as Python's docs advise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise click.exceptions.Exit(1) from None
+    except OSError as exc:
+        where = target if target is not None else "stdout"
+        raise ScholarkgError(f"{where}: cannot write ({exc.strerror or exc})") from None
+
+
 class StageProgress:
     """The stage a long command is at, on a terminal's stderr; silent when it is not a terminal."""
 
@@ -662,15 +677,16 @@ def export(
     db = open_for_reading(settings_from(store, base))
     progress = StageProgress("export")
     try:
-        if output is not None:
-            report = export_to_file(
-                db, chosen, output, graph=graph, compress=compress, progress=progress
-            )
-        elif compress:
-            with gzipped(stdout) as stream:
-                report = export_store(db, chosen, stream, graph=graph, progress=progress)
-        else:
-            report = export_store(db, chosen, stdout, graph=graph, progress=progress)
+        with writing_to(output):
+            if output is not None:
+                report = export_to_file(
+                    db, chosen, output, graph=graph, compress=compress, progress=progress
+                )
+            elif compress:
+                with gzipped(stdout) as stream:
+                    report = export_store(db, chosen, stream, graph=graph, progress=progress)
+            else:
+                report = export_store(db, chosen, stdout, graph=graph, progress=progress)
     finally:
         progress.close()
         db.close()
@@ -805,7 +821,8 @@ def release(
     db = open_for_reading(settings)
     progress = StageProgress("release")
     try:
-        report = build_release(db, folder, options, overwrite=overwrite, progress=progress)
+        with writing_to(folder):
+            report = build_release(db, folder, options, overwrite=overwrite, progress=progress)
     finally:
         progress.close()
         db.close()
