@@ -12,6 +12,7 @@ The dataset's VoID/DCAT description is at ``/.well-known/void``.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -27,7 +28,7 @@ from scholarkg.resources import ontology_dir
 from scholarkg.server.app import raise_for
 from scholarkg.server.conneg import accept_header, negotiate
 from scholarkg.server.pages import Pages, parse_ntriples
-from scholarkg.server.worker import DescribeTask, QueryTask
+from scholarkg.server.worker import DescribeTask, QueryTask, Reply
 from scholarkg.vocab import CONCEPT_SCHEME, CONCEPTS, ONTOLOGY_IRI
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ class LinkedData:
         self.ctx = ctx
         self.ui = ui
         self.pages: Pages = ui.pages
+        self._void_cache: dict[tuple[object, ...], Reply] = {}
 
     async def _rdf(self, iri: str, media: str) -> Response:
         known = await self.ctx.select(
@@ -247,9 +249,13 @@ class LinkedData:
         if chosen is None:
             raise NotAcceptableError(f"the description is available as {', '.join(RDF_TYPES)}")
         endpoint = str(request.url.replace(path="/sparql", query="", fragment=""))
-        reply = await self.ctx.run(DescribeTask(endpoint, chosen))
-        if reply.status >= 400:
-            raise_for(reply)
+        # computing it reads the whole store (seconds at 10k papers): once per state of the store
+        assert self.ctx.readers is not None
+        key = (self.ctx.readers.view, os.stat(self.ctx.options.store).st_mtime_ns, endpoint, chosen)
+        reply = self._void_cache.get(key)
+        if reply is None:
+            reply = raise_for(await self.ctx.run(DescribeTask(endpoint, chosen)))
+            self._void_cache = {key: reply}
         response = Response(reply.body, media_type=reply.media_type)
         response.headers["Vary"] = "Accept"
         return response
