@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from scholarkg import __version__
+from scholarkg.backend import GraphStore, open_backend, open_for_reading
 from scholarkg.concepts import ConceptTagger
 from scholarkg.config import DEFAULT_STORE, Settings
 from scholarkg.errors import NotConformingError, ScholarkgError, UsageError
@@ -44,6 +45,7 @@ from scholarkg.pipeline import (
 )
 from scholarkg.queries import get_query, load_catalogue, run_stored
 from scholarkg.release import ReleaseOptions, build_release
+from scholarkg.remote import RemoteStore
 from scholarkg.reports import (
     Severity,
     render_json,
@@ -77,8 +79,11 @@ def store_options(func: F) -> F:
 
 
 def settings_from(store: str | None, base: str | None) -> Settings:
-    """Settings from the command line over the environment."""
-    given = {k: v for k, v in {"store": store, "base": base}.items() if v is not None}
+    """Settings from the command line over the environment and the configuration file."""
+    context = click.get_current_context(silent=True)
+    endpoints = dict(context.find_root().obj or {}) if context is not None else {}
+    options = {"store": store, "base": base, **endpoints}
+    given = {k: v for k, v in options.items() if v is not None}
     try:
         return Settings(**given)
     except ScholarkgError:
@@ -107,8 +112,42 @@ class Progress:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="scholarkg")
-def cli() -> None:
-    """Build, check, query and publish a knowledge graph of scholarly publications."""
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Work on a SPARQL 1.1 server instead of the embedded store: its query endpoint "
+    "[env SCHOLARKG_ENDPOINT]. Credentials come from SCHOLARKG_ENDPOINT_USER, _PASSWORD, _AUTH "
+    "(basic or digest) or _TOKEN, never from the command line.",
+)
+@click.option(
+    "--update-endpoint",
+    metavar="URL",
+    help="The server's SPARQL Update endpoint, if not the query endpoint "
+    "[env SCHOLARKG_UPDATE_ENDPOINT].",
+)
+@click.option(
+    "--gsp-endpoint",
+    metavar="URL",
+    help="The server's Graph Store Protocol endpoint, for loading data in bulk; without it, "
+    "data goes as INSERT DATA [env SCHOLARKG_GSP_ENDPOINT].",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    endpoint: str | None,
+    update_endpoint: str | None,
+    gsp_endpoint: str | None,
+) -> None:
+    """Build, check, query and publish a knowledge graph of scholarly publications.
+
+    Settings also come from scholarkg.toml in the current folder (store, base, endpoint,
+    update_endpoint, gsp_endpoint), below the environment and the command line.
+    """
+    ctx.obj = {
+        "endpoint": endpoint,
+        "update_endpoint": update_endpoint,
+        "gsp_endpoint": gsp_endpoint,
+    }
 
 
 @cli.command()
@@ -139,7 +178,7 @@ def ingest(
     settings = settings_from(store, base)
     if source_id and len(files) > 1:
         raise UsageError("--source-id names one source: give one file with it")
-    db = open_store(settings.store)
+    db = open_backend(settings)
     try:
         tagger = ConceptTagger.from_file()
         for path in files:
@@ -157,7 +196,7 @@ def ingest(
 
 
 def _ingest_one(
-    path: Path, db: EmbeddedStore, options: IngestOptions, tagger: ConceptTagger
+    path: Path, db: EmbeddedStore | RemoteStore, options: IngestOptions, tagger: ConceptTagger
 ) -> IngestReport:
     progress = Progress(f"reading {path.name}")
     try:
@@ -231,7 +270,7 @@ def query(
     """Run an ad-hoc SPARQL query (SPARQL, a --file, or stdin) over all named graphs."""
     text = _read_query(sparql, query_file)
     settings = settings_from(store, base)
-    db = open_store(settings.store)
+    db = open_backend(settings)
     try:
         result = db.query(text)
     finally:
@@ -320,7 +359,7 @@ def run(
         raw[key.strip()] = value
     query = get_query(load_catalogue(), name)
     settings = settings_from(store, base)
-    db = open_store(settings.store)
+    db = open_backend(settings)
     try:
         result = run_stored(db, query, raw, base=settings.base)
     finally:
@@ -334,7 +373,7 @@ def run(
 def stats(as_json: bool, store: str | None, base: str | None) -> None:
     """Count papers, people, organisations, authorships, concepts, triples and graphs."""
     settings = settings_from(store, base)
-    db = open_store(settings.store)
+    db = open_backend(settings)
     try:
         counts = collect_stats(db)
     finally:
@@ -418,11 +457,12 @@ def validate(
         raise UsageError("--graph selects a graph of the store: give it without FILES")
     shapes = load_shapes(shapes_file, base=settings.base)
     focus: IRI | None
+    db: GraphStore
     if files:
         db = files_as_store(expand_rdf_paths(files), settings.base)
         focus = IRI(FILES_GRAPH)
     else:
-        db = open_store(settings.store)
+        db = open_backend(settings)
         focus = IRI(graph) if graph else None
         if focus is not None and focus not in db.named_graphs():
             db.close()
@@ -465,7 +505,7 @@ def build(data_dir: Path, store: str | None, base: str | None) -> None:
     files = sorted(p for p in data_dir.glob("*") if p.suffix in LISTING_SUFFIXES)
     if not files:
         raise UsageError(f"{data_dir}: no listings (*.txt) to build from")
-    db = open_store(settings.store)
+    db = open_backend(settings)
     try:
         tagger = ConceptTagger.from_file()
         reports = []
@@ -567,6 +607,11 @@ def serve(
     from scholarkg.server.app import ServerOptions, create_app  # noqa: PLC0415
 
     settings = settings_from(store, base)
+    if settings.endpoint:
+        raise UsageError(
+            "scholarkg serve serves the embedded store; a SPARQL server serves itself: point "
+            "clients at its endpoint"
+        )
     if settings.store == MEMORY:
         raise UsageError("scholarkg serve needs a store on disk, not ':memory:'")
     folder = Path(settings.store)
@@ -588,16 +633,6 @@ def serve(
     )
     click.echo(f"serving {folder} at http://{host}:{port}/ (SPARQL endpoint /sparql)", err=True)
     uvicorn.run(create_app(options), host=host, port=port, log_level="warning")
-
-
-def open_for_reading(settings: Settings) -> EmbeddedStore:
-    """The store to export or describe: read-only on disk (a server may be using it)."""
-    if settings.store == MEMORY:
-        return open_store(None)
-    folder = Path(settings.store)
-    if not folder.is_dir():
-        raise UsageError(f"no store at {folder}: build one first (scholarkg build)")
-    return EmbeddedStore.read_only(folder)
 
 
 EXPORT_FORMATS = [f.value for f in ExportFormat]

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import rdflib
 from pydantic import Field
@@ -24,12 +26,16 @@ from scholarkg.formats import graph_from_ntriples
 from scholarkg.iris import IriMinter, source_id_for
 from scholarkg.mapping import ListingMapper
 from scholarkg.records import ListingEntry, MappingNote, Record, SourceInfo
+from scholarkg.remote import RemoteStore
 from scholarkg.reports import Severity, ValidationReport, render_text
 from scholarkg.resources import ontology_dir
 from scholarkg.shapes import load_shapes, validate_graph
 from scholarkg.sources.arxiv_listing import iter_entries, read_lines
 from scholarkg.store import EmbeddedStore
 from scholarkg.terms import IRI
+
+if TYPE_CHECKING:
+    from scholarkg.backend import GraphStore
 from scholarkg.validation import (
     CompiledShapes,
     compile_shapes,
@@ -150,7 +156,7 @@ def map_listing(
 
 def ingest_listing(
     path: Path,
-    store: EmbeddedStore,
+    store: EmbeddedStore | RemoteStore,
     options: IngestOptions,
     *,
     tagger: ConceptTagger | None = None,
@@ -159,6 +165,8 @@ def ingest_listing(
     """Ingest an arXiv listing into its named graph, replacing what that graph held."""
     if not path.is_file():  # before a transaction is opened for nothing
         raise UsageError(f"{path}: no such file")
+    if isinstance(store, RemoteStore):
+        return _ingest_remote(path, store, options, tagger=tagger, progress=progress)
     tagger = tagger or ConceptTagger.from_file()
     graph = IriMinter(options.base).graph(source_id_of(path, options))
     with store.transaction():
@@ -178,13 +186,39 @@ def ingest_listing(
     return report
 
 
-def validate_source(store: EmbeddedStore, graph: IRI, base: str) -> ValidationReport:
+def _ingest_remote(
+    path: Path,
+    store: RemoteStore,
+    options: IngestOptions,
+    *,
+    tagger: ConceptTagger | None,
+    progress: ProgressFn | None,
+) -> IngestReport:
+    """Ingest into a SPARQL server: map and validate into a local staging store (the source
+    with the vocabularies it refers to), then replace the source's graph and the vocabularies'
+    on the server, each atomically for readers (``RemoteStore.replace_graphs``)."""
+    with tempfile.TemporaryDirectory(prefix=".scholarkg-staging-") as folder:
+        staging = EmbeddedStore(Path(folder) / "store")
+        try:
+            report = ingest_listing(path, staging, options, tagger=tagger, progress=progress)
+            files: dict[str, Path] = {}
+            for graph in staging.named_graphs():
+                files[graph] = Path(folder) / f"graph-{len(files)}.nt"
+                with files[graph].open("wb") as output:
+                    staging.write_ntriples(output, IRI(graph))
+        finally:
+            staging.close()
+        store.replace_graphs(files)
+    return report
+
+
+def validate_source(store: GraphStore, graph: IRI, base: str) -> ValidationReport:
     """Validate the focus nodes of a source's graph, seeing everything the store holds."""
     return validate_in_store(store, load_shapes(base=base), focus_graph=graph)
 
 
 def validate_in_store(
-    store: EmbeddedStore, shapes: rdflib.Graph, *, focus_graph: IRI | None = None
+    store: GraphStore, shapes: rdflib.Graph, *, focus_graph: IRI | None = None
 ) -> ValidationReport:
     """Validate the store (or the focus nodes of one graph) against a shapes graph.
 

@@ -5,9 +5,15 @@ Header keys: ``title`` and ``description`` (required), ``tags``, ``params``. A p
 ``type`` (iri, string, integer, date, year, boolean, enum, person, concept), a ``description``,
 ``required`` or a ``default``, an ``example`` and, for enums, ``values``. Each parameter NAME is
 the query variable ``?NAME``; a parameter left out without default leaves ``?NAME`` unbound.
-Parameters are bound by substitution (SEP-0007), which asks a SELECT query to project every
-parameter variable (and to group by it when aggregating); the runner leaves those constant
-columns out of the answer.
+The runner binds parameters with VALUES blocks (``bind_values``): each given value, written in
+SPARQL syntax from its typed term, is joined at the start of the query's WHERE and of every
+sub-select that uses the parameter, so the text runs in any SPARQL 1.1 endpoint and the planner
+starts from the bound value. A stored query must answer the same when bound by substitution
+(SEP-0007, pyoxigraph's ``substitutions``, which other callers use): a SELECT query projects
+every parameter (and groups by it when aggregating) and never tests BOUND(?param); and as
+substitution only reaches a sub-select that projects the parameter, a sub-select that uses one
+without projecting it (to read less) has its restriction repeated where the parameter is in
+scope. The runner leaves the parameter columns out of the answer.
 Loading is strict: an unknown key, a parameter the query never uses, or a query that does not
 parse is an error at load time, naming the file.
 """
@@ -18,7 +24,7 @@ import datetime as dt
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 from pydantic import Field, ValidationError, model_validator
@@ -29,11 +35,31 @@ from scholarkg.iris import IriMinter, name_key
 from scholarkg.records import Record
 from scholarkg.resources import queries_dir
 from scholarkg.store import EmbeddedStore, QueryKind, QueryResult
-from scholarkg.terms import IRI, AnyTerm, Literal, boolean, plain, typed
+from scholarkg.terms import IRI, XSD_STRING, AnyTerm, BNode, Literal, boolean, plain, typed
+
+if TYPE_CHECKING:
+    from scholarkg.backend import GraphStore
 
 _HEADER = re.compile(r"^#\+ ?(.*)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _ABSOLUTE_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`\x7f]+$")
+_IRI_UNSAFE = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
+_LANG_TAG = re.compile(r"^[a-zA-Z]+(?:-[a-zA-Z0-9]+)*$")
+_STRING_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# SPARQL tokens, as far as finding WHERE groups needs: what can hide a brace or a keyword
+# (white space, comments, strings, IRIs) and what counts (braces, parentheses, words, variables)
+_TOKEN = re.compile(
+    r"""(?P<skip>\s+|\#[^\n]*)
+    | (?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3} | '{3}(?:[^'\\]|\\.|'(?!''))*'{3}
+        | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*')
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$]\w+)
+    | (?P<word>[A-Za-z_][\w.-]*(?::[\w.:%-]*)? | :[\w.:%-]*)
+    | (?P<punct>[{}()])
+    | (?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
 
 
 class QueryDefinitionError(InputError):
@@ -179,11 +205,15 @@ def parse_query_file(path: Path, store: EmbeddedStore | None = None) -> StoredQu
                 f"{path}: a SELECT query projects its parameters: add ?{param} to SELECT "
                 "(and to GROUP BY when aggregating)"
             )
-    if store is not None:
-        try:
+    placeholders = {name: _PLACEHOLDERS[param.type] for name, param in header.params.items()}
+    try:
+        if store is not None:
             store.query(sparql)
-        except QueryError as exc:
-            raise QueryDefinitionError(f"{path}: {exc.message}") from None
+        bound = bind_values(sparql, placeholders)
+        if store is not None:
+            store.query(bound)
+    except QueryError as exc:
+        raise QueryDefinitionError(f"{path}: {exc.message}") from None
     return StoredQuery(name=name, path=str(path), sparql=sparql, **header.model_dump())
 
 
@@ -231,7 +261,7 @@ SELECT DISTINCT ?concept ?label WHERE {
 class Binder:
     """Turns raw parameter values (text) into RDF terms, resolving people and concepts."""
 
-    def __init__(self, store: EmbeddedStore, base: str) -> None:
+    def __init__(self, store: GraphStore, base: str) -> None:
         self.store = store
         self.minter = IriMinter(base)
 
@@ -351,12 +381,120 @@ class Binder:
         raise UsageError(f"parameter {name!r}: no concept labelled {value!r}{hint}")
 
 
+_PLACEHOLDERS: dict[ParamType, AnyTerm] = {
+    ParamType.IRI: IRI("urn:scholarkg:placeholder"),
+    ParamType.STRING: Literal("placeholder"),
+    ParamType.INTEGER: typed(0, "integer"),
+    ParamType.DATE: typed(dt.date(2000, 1, 1), "date"),
+    ParamType.YEAR: typed(2000, "integer"),
+    ParamType.BOOLEAN: boolean(True),
+    ParamType.ENUM: Literal("placeholder"),
+    ParamType.PERSON: IRI("urn:scholarkg:placeholder"),
+    ParamType.CONCEPT: IRI("urn:scholarkg:placeholder"),
+}
+
+
+def sparql_term(term: AnyTerm) -> str:
+    """A term in SPARQL syntax, for a VALUES block; a string's text is escaped, never pasted."""
+    if isinstance(term, BNode):
+        raise QueryError(f"a blank node (_:{term}) cannot be bound by VALUES")
+    if isinstance(term, IRI):
+        if _IRI_UNSAFE.search(term):
+            raise QueryError(f"{str(term)!r} cannot be written as a SPARQL IRI")
+        return f"<{term}>"
+    quoted = '"' + term.lexical.translate(_STRING_ESCAPES) + '"'
+    if term.lang:
+        if not _LANG_TAG.match(term.lang):
+            raise QueryError(f"{term.lang!r} is not a language tag")
+        return f"{quoted}@{term.lang}"
+    if term.datatype == XSD_STRING:
+        return quoted
+    if _IRI_UNSAFE.search(term.datatype):
+        raise QueryError(f"{term.datatype!r} cannot be written as a SPARQL IRI")
+    return f"{quoted}^^<{term.datatype}>"
+
+
+class _Scope(NamedTuple):
+    """A WHERE group of a query: where it opens (just after its '{') and the variables its
+    query uses."""
+
+    offset: int
+    used: set[str]
+
+
+def _where_groups(sparql: str) -> list[_Scope]:
+    """The WHERE groups of a query in text order: the outer query's first, then every
+    sub-select's (a QueryError if a query form has none)."""
+    tokens = [m for m in _TOKEN.finditer(sparql) if m.lastgroup != "skip"]
+    groups: list[_Scope] = []
+    braces = parens = 0
+    form_seen = False
+    waiting: list[list[int]] = []  # per query form met: braces, parens, template state, token
+    opened: list[tuple[int, int, int]] = []  # per open WHERE: braces, first token, offset
+    for index, token in enumerate(tokens):
+        text = token.group()
+        keyword = text.upper() if token.lastgroup == "word" else ""
+        if keyword == "SELECT" or (keyword in _FORMS and not form_seen):
+            form_seen = True
+            template = 1 if keyword == "CONSTRUCT" else 0  # 1: to come, 2: inside, 0: done
+            after = tokens[index + 1].group().upper() if index + 1 < len(tokens) else ""
+            if template and after == "WHERE":
+                raise QueryError("parameters cannot be bound in CONSTRUCT WHERE { ... }")
+            waiting.append([braces, parens, template, index])
+        elif text == "(":
+            parens += 1
+        elif text == ")":
+            parens -= 1
+        elif text == "{":
+            if waiting and waiting[-1][:2] == [braces, parens]:
+                if waiting[-1][2] == 1:
+                    waiting[-1][2] = 2
+                else:
+                    opened.append((braces, waiting.pop()[3], token.end()))
+            braces += 1
+        elif text == "}":
+            braces -= 1
+            if waiting and waiting[-1][2] == 2 and waiting[-1][0] == braces:
+                waiting[-1][2] = 0
+            if opened and opened[-1][0] == braces:
+                _, first, offset = opened.pop()
+                used = {t.group()[1:] for t in tokens[first:index] if t.lastgroup == "var"}
+                groups.append(_Scope(offset, used))
+    if waiting or opened or not groups:
+        raise QueryError("the query has no WHERE group to bind parameters in")
+    return sorted(groups, key=lambda group: group.offset)
+
+
+def bind_values(sparql: str, terms: dict[str, AnyTerm]) -> str:
+    """The query text with its parameters bound: ``VALUES (?name ...) { (term ...) }`` at the
+    start of the outer WHERE (every parameter) and of each sub-select using one (those it uses).
+
+    Terms are written by ``sparql_term``; a parameter left out stays unbound.
+    """
+    if not terms:
+        return sparql
+    written = {}
+    for name, term in terms.items():
+        if not _NAME.match(name):
+            raise QueryError(f"{name!r} is not a parameter name (a-z, 0-9, _)")
+        written[name] = sparql_term(term)
+    groups = _where_groups(sparql)
+    outer = groups[0].offset
+    for offset, used in reversed(groups):
+        names = sorted(written if offset == outer else set(written) & used)
+        if names:
+            variables = " ".join(f"?{n}" for n in names)
+            row = " ".join(written[n] for n in names)
+            sparql = f"{sparql[:offset]} VALUES ({variables}) {{ ({row}) }}{sparql[offset:]}"
+    return sparql
+
+
 def run_stored(
-    store: EmbeddedStore, query: StoredQuery, raw: dict[str, str], *, base: str
+    store: GraphStore, query: StoredQuery, raw: dict[str, str], *, base: str
 ) -> QueryResult:
-    """Run a stored query with its parameters bound as RDF terms."""
+    """Run a stored query with its parameters bound as RDF terms (by ``bind_values``)."""
     bound = Binder(store, base).bind(query, raw)
-    result = store.query(query.sparql, bound)
+    result = store.query(bind_values(query.sparql, bound))
     if result.kind is not QueryKind.SELECT or not query.params:
         return result
     return project(result, [v for v in result.variables if v not in query.params])

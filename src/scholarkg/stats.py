@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scholarkg.records import Record
-from scholarkg.store import EmbeddedStore
 from scholarkg.terms import Literal
+
+if TYPE_CHECKING:
+    from scholarkg.backend import GraphStore
 
 _COUNTS = """
 PREFIX skg: <https://w3id.org/scholarkg/ontology#>
@@ -37,7 +41,7 @@ class StoreStats(Record):
     named_graphs: int
 
 
-def collect_stats(store: EmbeddedStore) -> StoreStats:
+def collect_stats(store: GraphStore) -> StoreStats:
     """Count papers, agents, authorships, concepts, sources, triples and graphs."""
     result = store.query(_COUNTS)
     row = result.rows[0]

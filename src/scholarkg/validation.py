@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import rdflib
 from rdflib.collection import Collection
@@ -43,10 +44,12 @@ from scholarkg.shape_queries import (
     unsupported_features,
 )
 from scholarkg.shape_sparql import LITERAL_ESCAPES, sparql_term
-from scholarkg.store import EmbeddedStore
 from scholarkg.terms import IRI, XSD_STRING, AnyTerm
 from scholarkg.terms import BNode as StoreBNode
 from scholarkg.terms import Literal as StoreLiteral
+
+if TYPE_CHECKING:
+    from scholarkg.backend import GraphStore
 
 __all__ = [
     "CompiledShapes",
@@ -86,7 +89,7 @@ def _in_graph(graph: str) -> str:
     return f"GRAPH <{graph}> {{ ?this ?skgFocusP ?skgFocusO }}"
 
 
-def _subclasses(store: EmbeddedStore, classes: tuple[str, ...]) -> tuple[str, ...]:
+def _subclasses(store: GraphStore, classes: tuple[str, ...]) -> tuple[str, ...]:
     """The classes and their subclasses through rdfs:subClassOf* in the data (sorted)."""
     found = set(classes)
     for name in classes:
@@ -112,7 +115,7 @@ def _check_graph(graph: str) -> str:
     return graph
 
 
-def _typed_subjects(store: EmbeddedStore, graph: str) -> dict[AnyTerm, set[str]]:
+def _typed_subjects(store: GraphStore, graph: str) -> dict[AnyTerm, set[str]]:
     """The subjects of a named graph with their types (stated in any graph)."""
     text = f"SELECT DISTINCT ?this WHERE {{ {_in_graph(graph)} }}"
     subjects = [row[0] for row in store.query(text).rows if row[0] is not None]
@@ -276,7 +279,7 @@ class _Collector:
 
 
 def _run(
-    store: EmbeddedStore,
+    store: GraphStore,
     compiled: CompiledShapes,
     query: CompiledQuery,
     text: str,
@@ -293,7 +296,7 @@ def _run(
 
 
 def validate_store(
-    store: EmbeddedStore, compiled: CompiledShapes, *, focus_graph: str | None = None
+    store: GraphStore, compiled: CompiledShapes, *, focus_graph: str | None = None
 ) -> ValidationReport:
     """Validate the store's union graph, or only the focus nodes that are subjects in a graph."""
     collector = _Collector(compiled)

@@ -1,0 +1,457 @@
+"""The remote backend: any SPARQL 1.1 server, through standard protocols only.
+
+Queries go to the query endpoint (SPARQL 1.1 Protocol, via SPARQLWrapper), writes to the update
+endpoint (SPARQL 1.1 Update) and, where the server has one, data to the Graph Store endpoint
+(Graph Store HTTP Protocol). Nothing depends on a server's configuration:
+
+- The dataset is explicit. scholarkg keeps a list of its graphs in an index graph
+  (``<base>graph/index``) and sends them with every query as ``default-graph-uri`` and
+  ``named-graph-uri``, so the default graph is the union of scholarkg's graphs whatever the
+  server's own default is, and other data on the server stays out of the answers.
+- Parameters are bound with a ``VALUES`` block (``queries.bind_values``), never by the server.
+- A graph is replaced atomically from a reader's point of view: its new content goes to a
+  staging graph first (in chunks), then one update request moves it over the old one and
+  records it in the index. If anything fails before that request, the staging graph is dropped
+  and the old graph is untouched.
+
+Transient failures (connection errors, 502/503/504, 429) are retried with exponential backoff.
+Credentials come from the environment only (``SCHOLARKG_ENDPOINT_USER``/``_PASSWORD`` with
+``SCHOLARKG_ENDPOINT_AUTH`` basic or digest, or ``SCHOLARKG_ENDPOINT_TOKEN`` for a bearer token).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Generator, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+import rdflib
+
+from scholarkg.errors import QueryError, StoreError, UsageError
+from scholarkg.records import Record
+from scholarkg.store import QueryKind, QueryResult
+from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
+
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+T = TypeVar("T")
+INDEX = "graph/index"
+SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#NamedGraph"
+#: Triples per INSERT DATA (Virtuoso refuses more than about 1,400 in one operation).
+INSERT_CHUNK_TRIPLES = 1_000
+#: Bytes per Graph Store POST.
+GSP_CHUNK_BYTES = 8 << 20
+_TRANSIENT = {429, 502, 503, 504}
+_KEYWORD = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+class Endpoints(Record):
+    """Where a remote store is: query URL, and update and Graph Store URLs where they differ."""
+
+    query: str
+    update: str | None = None
+    gsp: str | None = None
+
+
+class Credentials(Record):
+    """How to authenticate: basic or digest with a user and password, or a bearer token."""
+
+    scheme: str = "basic"
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+
+    @classmethod
+    def from_environment(cls, env: dict[str, str] | None = None) -> Credentials | None:
+        """The credentials in SCHOLARKG_ENDPOINT_*; None when there are none."""
+        env = dict(os.environ if env is None else env)
+        token = env.get("SCHOLARKG_ENDPOINT_TOKEN")
+        user = env.get("SCHOLARKG_ENDPOINT_USER")
+        scheme = env.get("SCHOLARKG_ENDPOINT_AUTH", "bearer" if token else "basic").lower()
+        if scheme not in {"basic", "digest", "bearer"}:
+            raise UsageError(
+                f"SCHOLARKG_ENDPOINT_AUTH must be basic, digest or bearer, not {scheme!r}"
+            )
+        if not token and not user:
+            return None
+        return cls(
+            scheme=scheme, user=user, password=env.get("SCHOLARKG_ENDPOINT_PASSWORD"), token=token
+        )
+
+    def httpx_auth(self) -> httpx.Auth | None:
+        """The credentials as an httpx authentication."""
+        if self.scheme == "bearer":
+            return _Bearer(self.token or "")
+        if self.user is None:
+            return None
+        if self.scheme == "digest":
+            return httpx.DigestAuth(self.user, self.password or "")
+        return httpx.BasicAuth(self.user, self.password or "")
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"Credentials(scheme={self.scheme!r}, user={self.user!r})"
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+
+def _term(binding: dict[str, Any]) -> AnyTerm:
+    """A term of SPARQL JSON results, in the form the embedded store gives it.
+
+    Servers differ in details that are not differences of meaning: Virtuoso writes typed
+    literals as "typed-literal", booleans as 1/0 and blank nodes as nodeID://; language tags
+    come back lower-cased.
+    """
+    kind = binding["type"]
+    value = binding["value"]
+    if kind == "uri":
+        return IRI(value)
+    if kind == "bnode":
+        return BNode(value.removeprefix("nodeID://"))
+    lang = binding.get("xml:lang")
+    if lang:
+        return Literal(value, RDF_LANG_STRING, lang.lower())
+    datatype = binding.get("datatype", XSD_STRING)
+    if datatype == XSD_BOOLEAN and value in {"0", "1"}:
+        value = "true" if value == "1" else "false"
+    return Literal(value, datatype)
+
+
+def _from_rdflib(node: rdflib.term.Node) -> AnyTerm:
+    if isinstance(node, rdflib.URIRef):
+        return IRI(str(node))
+    if isinstance(node, rdflib.BNode):
+        return BNode(str(node))
+    assert isinstance(node, rdflib.Literal)
+    if node.language:
+        return Literal(str(node), RDF_LANG_STRING, node.language.lower())
+    return Literal(str(node), str(node.datatype or XSD_STRING))
+
+
+def bind_values(sparql: str, terms: dict[str, AnyTerm]) -> str:
+    """The query with its parameters bound by ``VALUES`` blocks: one at the start of every
+    ``WHERE`` group that mentions a parameter (sub-selects are evaluated on their own, so each
+    needs its own), and the outer one binding every parameter. Terms are written in N-Triples
+    syntax from typed terms, never from raw text."""
+    from scholarkg.server.sparql_text import tokens  # noqa: PLC0415  (a lexer, no server)
+
+    written = {name: term.n3() for name, term in terms.items()}
+    found = list(tokens(sparql))
+    inserts: list[tuple[int, list[str]]] = []
+    for i, token in enumerate(found[:-1]):
+        if token.text.upper() != "WHERE" or found[i + 1].text != "{":
+            continue
+        depth, used = 0, set()
+        for inner in found[i + 1 :]:
+            depth += {"{": 1, "}": -1}.get(inner.text, 0)
+            if inner.kind == "var":
+                used.add(inner.text[1:])
+            if depth == 0:
+                break
+        names = sorted(written) if not inserts else sorted(set(written) & used)
+        if names:
+            inserts.append((found[i + 1].start + 1, names))
+    for position, names in reversed(inserts):
+        variables = " ".join(f"?{n}" for n in names)
+        row = " ".join(written[n] for n in names)
+        sparql = f"{sparql[:position]} VALUES ({variables}) {{ ({row}) }}{sparql[position:]}"
+    return sparql
+
+
+def query_kind(sparql: str) -> QueryKind:
+    """SELECT, ASK or a graph query, from the first keyword after the prologue."""
+    from scholarkg.server.sparql_text import tokens  # noqa: PLC0415  (a lexer, no server)
+
+    for token in tokens(sparql):
+        word = token.text.upper()
+        if token.kind == "name" and word in _KEYWORD:
+            return {"SELECT": QueryKind.SELECT, "ASK": QueryKind.ASK}.get(word, QueryKind.GRAPH)
+    raise QueryError("the query is not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+
+
+class RemoteStore:
+    """scholarkg's graphs on a SPARQL 1.1 server."""
+
+    path: Path | None = None
+
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        base: str,
+        *,
+        credentials: Credentials | None = None,
+        timeout: float = 120.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+    ) -> None:
+        self.endpoints = endpoints
+        self.base = base
+        self.index = IRI(base + INDEX)
+        self.retries = retries
+        self.backoff = backoff
+        self._client = httpx.Client(
+            timeout=timeout, auth=credentials.httpx_auth() if credentials else None
+        )
+        self._graphs: list[str] | None = None
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages."""
+        return self.endpoints.query
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def _send(self, what: str, request: Callable[[], httpx.Response]) -> httpx.Response:
+        """A request, retried with backoff on transient failures; errors say what failed."""
+        delay = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                response = request()
+            except httpx.TransportError as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code not in _TRANSIENT:
+                    return self._check(what, response)
+                failure = f"HTTP {response.status_code}"
+            if attempt < self.retries:
+                time.sleep(delay)
+                delay *= 2
+        raise StoreError(
+            f"{what} at {self.endpoints.query} failed after {self.retries + 1} attempts "
+            f"({failure}); the server may be down"
+        )
+
+    @staticmethod
+    def _check(what: str, response: httpx.Response) -> httpx.Response:
+        if response.status_code < 400:
+            return response
+        detail = " ".join(response.text.split())[:500]
+        if response.status_code in {401, 403}:
+            raise StoreError(
+                f"{what}: the server refused access (HTTP {response.status_code}); check "
+                "SCHOLARKG_ENDPOINT_USER/_PASSWORD/_AUTH or _TOKEN"
+            )
+        if response.status_code in {400, 404, 405, 406, 415, 500}:
+            raise QueryError(f"{what}: the server answered HTTP {response.status_code}: {detail}")
+        raise StoreError(f"{what}: the server answered HTTP {response.status_code}: {detail}")
+
+    def _update_url(self) -> str:
+        return self.endpoints.update or self.endpoints.query
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 Update on the server."""
+        del base_iri  # the server resolves relative IRIs against its own base
+        what = (
+            "the update"
+            if self.endpoints.update
+            else (
+                "the update (sent to the query endpoint: give --update-endpoint if the server has "
+                "its own)"
+            )
+        )
+        self._send(
+            what,
+            lambda: self._client.post(
+                self._update_url(),
+                data={"update": sparql},
+                headers={"Accept": "*/*"},
+            ),
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def named_graphs(self) -> list[str]:
+        """scholarkg's graphs on the server (from the index), sorted."""
+        if self._graphs is None:
+            answer = self._select(
+                f"SELECT ?g WHERE {{ GRAPH <{self.index}> {{ ?g a <{SD_NAMED_GRAPH}> }} }}",
+                dataset=False,
+            )
+            self._graphs = sorted(str(row[0]) for row in answer.rows if row[0] is not None)
+        return list(self._graphs)
+
+    def _dataset(self) -> list[tuple[str, str]]:
+        graphs = self.named_graphs() or [str(self.index)]
+        return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+
+    def _post_query(self, sparql: str, accept: str, *, dataset: bool = True) -> httpx.Response:
+        # form-encoded POST: every server takes it (Virtuoso hangs on a direct POST body)
+        form = urlencode([("query", sparql), *(self._dataset() if dataset else [])])
+        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+        return self._send(
+            "the query",
+            lambda: self._client.post(self.endpoints.query, content=form, headers=headers),
+        )
+
+    def _select(self, sparql: str, *, dataset: bool = True) -> QueryResult:
+        response = self._post_query(sparql, "application/sparql-results+json", dataset=dataset)
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            raise QueryError(
+                f"the server's answer is not SPARQL JSON: {response.text[:200]}"
+            ) from None
+        if "boolean" in body:
+            return QueryResult(kind=QueryKind.ASK, boolean=bool(body["boolean"]))
+        names = tuple(body.get("head", {}).get("vars", []))
+        rows = tuple(
+            tuple(_term(b[name]) if name in b else None for name in names)
+            for b in body.get("results", {}).get("bindings", [])
+        )
+        return QueryResult(kind=QueryKind.SELECT, variables=names, rows=rows)
+
+    def query(self, sparql: str, substitutions: dict[str, AnyTerm] | None = None) -> QueryResult:
+        """A query over the union of scholarkg's graphs; parameters bound with VALUES."""
+        if substitutions:
+            if any(isinstance(t, BNode) for t in substitutions.values()):
+                raise QueryError("a blank node cannot be bound as a parameter on a remote store")
+            sparql = bind_values(sparql, substitutions)
+        if query_kind(sparql) is not QueryKind.GRAPH:
+            return self._select(sparql)
+        response = self._post_query(sparql, "application/n-triples, text/turtle;q=0.9")
+        graph = _parse(response)
+        triples = tuple((_from_rdflib(s), IRI(str(p)), _from_rdflib(o)) for s, p, o in graph)
+        return QueryResult(kind=QueryKind.GRAPH, triples=triples)
+
+    def __len__(self) -> int:
+        answer = self._select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        first = answer.rows[0][0] if answer.rows else None
+        return int(first.lexical) if isinstance(first, Literal) else 0
+
+    def dump_ntriples(self, graph: IRI | None = None) -> bytes:
+        """One graph, or the union of scholarkg's graphs, as N-Triples (sorted lines)."""
+        if graph is not None and graph not in self.named_graphs():
+            raise StoreError(f"the store has no graph <{graph}>")
+        text = "CONSTRUCT { ?s ?p ?o } WHERE { " + (
+            f"GRAPH <{graph}> {{ ?s ?p ?o }} }}" if graph else "?s ?p ?o }"
+        )
+        parsed = _parse(self._post_query(text, "application/n-triples, text/turtle;q=0.9"))
+        lines = sorted(
+            {
+                f"{_from_rdflib(s).n3()} {IRI(str(p)).n3()} {_from_rdflib(o).n3()} .\n"
+                for s, p, o in parsed
+            }
+        )
+        return "".join(lines).encode("utf-8")
+
+    def dump_nquads(self) -> bytes:
+        """Every graph of scholarkg's as N-Quads."""
+        out = []
+        for graph in self.named_graphs():
+            for line in self.dump_ntriples(IRI(graph)).decode("utf-8").splitlines():
+                out.append(f"{line[:-1].rstrip()} <{graph}> .\n")
+        return "".join(out).encode("utf-8")
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Remote writes are atomic per ``replace_graphs`` call; this only groups code."""
+        yield
+
+    def _staging(self, graph: str) -> str:
+        return f"{self.base}graph/staging/{uuid.uuid4().hex}/{graph.rsplit('/', 1)[-1]}"
+
+    def _upload(self, target: str, lines: Iterable[str]) -> int:
+        """Add N-Triples lines to a graph (by the Graph Store protocol, else INSERT DATA); the
+        number of chunks sent."""
+        sent = 0
+        if self.endpoints.gsp:
+            gsp = self.endpoints.gsp
+            for chunk in _chunks(lines, GSP_CHUNK_BYTES, by_bytes=True):
+                sent += 1
+                body = "".join(chunk).encode("utf-8")
+                self._send(
+                    f"loading into <{target}>",
+                    lambda body=body: self._client.post(  # type: ignore[misc]
+                        gsp,
+                        params={"graph": target},
+                        content=body,
+                        headers={"Content-Type": "application/n-triples"},
+                    ),
+                )
+            return sent
+        for chunk in _chunks(lines, INSERT_CHUNK_TRIPLES):
+            sent += 1
+            self.update(f"INSERT DATA {{ GRAPH <{target}> {{ {''.join(chunk)} }} }}")
+        return sent
+
+    def replace_graphs(self, sources: dict[str, Path]) -> None:
+        """Replace each named graph by the N-Triples file given for it; readers see the old
+        graphs until one final update request moves all the new ones in."""
+        staged: dict[str, str] = {}
+        filled: set[str] = set()
+        try:
+            for graph, path in sources.items():
+                staged[graph] = self._staging(graph)
+                with path.open(encoding="utf-8") as handle:
+                    if self._upload(staged[graph], (line for line in handle if line.strip())):
+                        filled.add(graph)
+            # one request: atomic as a whole on Oxigraph; each MOVE atomic on Virtuoso, which
+            # runs the operations of a request one by one (docs/remote-stores.md)
+            moves = [
+                f"MOVE SILENT <{staging}> TO <{graph}>"
+                if graph in filled
+                else f"DROP SILENT GRAPH <{graph}>"
+                for graph, staging in staged.items()
+            ]
+            registered = " ".join(f"<{g}> a <{SD_NAMED_GRAPH}> ." for g in staged)
+            moves.append(f"INSERT DATA {{ GRAPH <{self.index}> {{ {registered} }} }}")
+            self.update(" ;\n".join(moves))
+        except BaseException:
+            for staging in staged.values():
+                with contextlib.suppress(StoreError, QueryError):
+                    self.update(f"DROP SILENT GRAPH <{staging}>")
+            raise
+        finally:
+            self._graphs = None
+
+    def drop_graph(self, graph: IRI) -> bool:
+        """Remove one of scholarkg's graphs; False if there was none."""
+        if graph not in self.named_graphs():
+            return False
+        self.update(
+            f"DROP SILENT GRAPH <{graph}> ; "
+            f"DELETE DATA {{ GRAPH <{self.index}> {{ <{graph}> a <{SD_NAMED_GRAPH}> }} }}"
+        )
+        self._graphs = None
+        return True
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
+
+def _parse(response: httpx.Response) -> rdflib.Graph:
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = {"text/turtle": "turtle", "application/rdf+xml": "xml"}.get(media, "nt")
+    try:
+        return rdflib.Graph().parse(data=response.content.decode("utf-8"), format=fmt)
+    except Exception as exc:  # rdflib raises many kinds
+        raise QueryError(f"the server's RDF answer ({media}) does not parse: {exc}") from None
+
+
+def _chunks(lines: Iterable[str], size: int, *, by_bytes: bool = False) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    filled = 0
+    for line in lines:
+        chunk.append(line if line.endswith("\n") else line + "\n")
+        filled += len(line) if by_bytes else 1
+        if filled >= size:
+            yield chunk
+            chunk, filled = [], 0
+    if chunk:
+        yield chunk
