@@ -35,6 +35,7 @@ import httpx
 import rdflib
 
 from scholarkg.errors import QueryError, StoreError, UsageError
+from scholarkg.queries import bind_values
 from scholarkg.records import Record
 from scholarkg.store import QueryKind, QueryResult
 from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
@@ -139,36 +140,6 @@ def _from_rdflib(node: rdflib.term.Node) -> AnyTerm:
     if node.language:
         return Literal(str(node), RDF_LANG_STRING, node.language.lower())
     return Literal(str(node), str(node.datatype or XSD_STRING))
-
-
-def bind_values(sparql: str, terms: dict[str, AnyTerm]) -> str:
-    """The query with its parameters bound by ``VALUES`` blocks: one at the start of every
-    ``WHERE`` group that mentions a parameter (sub-selects are evaluated on their own, so each
-    needs its own), and the outer one binding every parameter. Terms are written in N-Triples
-    syntax from typed terms, never from raw text."""
-    from scholarkg.server.sparql_text import tokens  # noqa: PLC0415  (a lexer, no server)
-
-    written = {name: term.n3() for name, term in terms.items()}
-    found = list(tokens(sparql))
-    inserts: list[tuple[int, list[str]]] = []
-    for i, token in enumerate(found[:-1]):
-        if token.text.upper() != "WHERE" or found[i + 1].text != "{":
-            continue
-        depth, used = 0, set()
-        for inner in found[i + 1 :]:
-            depth += {"{": 1, "}": -1}.get(inner.text, 0)
-            if inner.kind == "var":
-                used.add(inner.text[1:])
-            if depth == 0:
-                break
-        names = sorted(written) if not inserts else sorted(set(written) & used)
-        if names:
-            inserts.append((found[i + 1].start + 1, names))
-    for position, names in reversed(inserts):
-        variables = " ".join(f"?{n}" for n in names)
-        row = " ".join(written[n] for n in names)
-        sparql = f"{sparql[:position]} VALUES ({variables}) {{ ({row}) }}{sparql[position:]}"
-    return sparql
 
 
 def query_kind(sparql: str) -> QueryKind:
@@ -384,9 +355,23 @@ class RemoteStore:
                     ),
                 )
             return sent
-        for chunk in _chunks(lines, INSERT_CHUNK_TRIPLES):
+        # blank nodes: a template, not INSERT DATA (Virtuoso refuses them there), and all in
+        # one request, as a blank node's label only holds within one request
+        with_blanks: list[str] = []
+
+        def without_blanks() -> Iterator[str]:
+            for line in lines:
+                if "_:" in line:
+                    with_blanks.append(line)
+                else:
+                    yield line
+
+        for chunk in _chunks(without_blanks(), INSERT_CHUNK_TRIPLES):
             sent += 1
             self.update(f"INSERT DATA {{ GRAPH <{target}> {{ {''.join(chunk)} }} }}")
+        if with_blanks:
+            sent += 1
+            self.update(f"INSERT {{ GRAPH <{target}> {{ {''.join(with_blanks)} }} }} WHERE {{}}")
         return sent
 
     def replace_graphs(self, sources: dict[str, Path]) -> None:

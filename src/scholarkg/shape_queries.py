@@ -31,8 +31,8 @@ from scholarkg.reports import CheckedShape, Severity
 from scholarkg.shape_sparql import (
     LITERAL_ESCAPES,
     TARGETS,
-    TYPE_PATH,
     checked_shapes,
+    instance_of,
     node_id,
     projections,
     python_regex,
@@ -284,7 +284,7 @@ class _Compiler:
                 return "true"
             return _NODE_KINDS[value].format(v=v)
         if param == SH["class"]:
-            return f"EXISTS {{ {v} {TYPE_PATH} {self.constant(shape, value)} }}"
+            return f"EXISTS {{ {instance_of(v, self.constant(shape, value))} }}"
         if param == SH.pattern:
             return self.pattern(shape, value, v)
         if param in (SH.minLength, SH.maxLength):
@@ -307,7 +307,7 @@ class _Compiler:
             return f"!{self.conforms(value, v, depth + 1)}"
         members = [self.conforms(s, v, depth + 1) for s in self.items(shape, value)]
         if param == SH["or"]:
-            return "(" + " || ".join(members) + ")" if members else "false"
+            return _any_of(members)
         return "(" + " && ".join(members) + ")" if members else "true"  # sh:and
 
     def datatype(self, shape: Node, datatype: Node, v: str) -> str:
@@ -487,9 +487,7 @@ class _Compiler:
             if classes is None:
                 continue
             # a class test per value is a lookup; the scan subtracts all instances at once
-            members = " UNION ".join(
-                f"{{ ?value {TYPE_PATH} {self.constant(prop, c)} }}" for c in classes
-            )
+            members = " UNION ".join(instance_of("?value", self.constant(prop, c)) for c in classes)
             inner = f"SELECT ?this ?value WHERE {{ ?this {p} ?value MINUS {{ {members} }} }}"
             text = f"SELECT ?this ?value WHERE {{\n  {_in_focus(inner)}\n}}"
             self.scan.append(CompiledQuery(root.classes, text, Kind.ROWS, check=check))
@@ -720,3 +718,32 @@ def compile_shapes(shapes: rdflib.Graph) -> CompiledShapes:
         shapes=checked_shapes(shapes),
         graph=shapes,
     )
+
+
+def _exists_body(expression: str) -> str | None:
+    """The group of an expression that is only ``EXISTS { ... }`` (in parentheses or not)."""
+    while expression.startswith("(") and expression.endswith(")"):
+        inner = expression[1:-1]
+        if inner.count("(") != inner.count(")"):
+            break
+        expression = inner
+    if not (expression.startswith("EXISTS {") and expression.endswith("}")):
+        return None
+    body = expression[len("EXISTS ") :]
+    depth = 0
+    for i, char in enumerate(body):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and i != len(body) - 1:
+            return None  # two groups, as in EXISTS {..} && EXISTS {..}
+    return body
+
+
+def _any_of(members: list[str]) -> str:
+    """A disjunction; alternatives that are all EXISTS become one EXISTS over a UNION (the
+    same test, and Virtuoso 7.2 cannot compile ``EXISTS {..} || EXISTS {..}``)."""
+    if not members:
+        return "false"
+    bodies = [_exists_body(m) for m in members]
+    if len(members) > 1 and all(b is not None for b in bodies):
+        return "EXISTS { " + " UNION ".join(b for b in bodies if b is not None) + " }"
+    return "(" + " || ".join(members) + ")"
