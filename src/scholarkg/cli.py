@@ -706,7 +706,7 @@ def export(
         raise UsageError(f"--format: choose one of {', '.join(EXPORT_FORMATS)}")
     chosen = ExportFormat(fmt) if fmt else guessed[0]  # type: ignore[index]
     compress = compress or (guessed is not None and guessed[1])
-    stdout = click.get_binary_stream("stdout")
+    stdout = sys.stdout.buffer
     if output is None and compress and stdout.isatty():
         raise UsageError("--gzip writes binary data: redirect it or give --output FILE")
     db = open_for_reading(settings_from(store, base))
