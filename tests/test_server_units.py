@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scholarkg.server.conneg import negotiate
-from scholarkg.server.sparql_text import add_using, names_dataset, names_graphs, remote_calls
+from scholarkg.sparql_text import add_using, names_dataset, names_graphs, remote_calls
 
 OFFERS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"]
 

@@ -37,6 +37,7 @@ import rdflib
 from scholarkg.errors import QueryError, StoreError, UsageError
 from scholarkg.queries import bind_values
 from scholarkg.records import Record
+from scholarkg.sparql_text import tokens
 from scholarkg.store import QueryKind, QueryResult
 from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
 
@@ -144,8 +145,6 @@ def _from_rdflib(node: rdflib.term.Node) -> AnyTerm:
 
 def query_kind(sparql: str) -> QueryKind:
     """SELECT, ASK or a graph query, from the first keyword after the prologue."""
-    from scholarkg.server.sparql_text import tokens  # noqa: PLC0415  (a lexer, no server)
-
     for token in tokens(sparql):
         word = token.text.upper()
         if token.kind == "name" and word in _KEYWORD:

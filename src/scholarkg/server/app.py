@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from scholarkg import __version__
+from scholarkg import __version__, sparql_text
 from scholarkg.errors import (
     AccessError,
     MethodNotAllowedError,
@@ -41,7 +41,7 @@ from scholarkg.errors import (
     UsageError,
 )
 from scholarkg.queries import StoredQuery, load_catalogue
-from scholarkg.server import description, openapi, sparql_text
+from scholarkg.server import description, openapi
 from scholarkg.server.conneg import accept_header
 from scholarkg.server.pool import WorkerPool
 from scholarkg.server.worker import (
