@@ -7,20 +7,24 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scholarkg.cli import main
-from scholarkg.errors import UsageError
+from scholarkg.errors import QueryError, UsageError
 from scholarkg.queries import (
     Binder,
     ParamType,
     QueryDefinitionError,
+    bind_values,
     get_query,
     load_catalogue,
     parse_query_file,
     run_stored,
+    sparql_term,
 )
 from scholarkg.store import EmbeddedStore, QueryKind
-from scholarkg.terms import IRI, Literal
+from scholarkg.terms import IRI, AnyTerm, BNode, Literal
 from scholarkg.vocab import DEFAULT_BASE
 
 from .conftest import LISTING
@@ -206,3 +210,94 @@ def test_cli_queries_and_run(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "expected KEY=VALUE" in capsys.readouterr().err
     assert main(["run", "papers_of", "-p", "person=Hoffman", "--store", store]) == 2
     assert "ambiguous" in capsys.readouterr().err
+
+
+# -- binding by VALUES -----------------------------------------------------------------------
+
+NESTED = """\
+PREFIX ex: <https://example.org/>
+# a comment with { braces } and ?person
+SELECT ?person ?n ("{ SELECT" AS ?decoy) (EXISTS { ?x ex:p ?y } AS ?e)
+WHERE {
+  { SELECT ?person (COUNT(*) AS ?n) WHERE { ?paper ex:by ?person } GROUP BY ?person }
+  { SELECT ?other WHERE { ?other ex:p "} {" } }
+}
+"""
+
+
+def test_values_open_the_outer_where_and_each_sub_select_that_uses_the_parameter() -> None:
+    person = IRI("https://example.org/ann")
+    bound = bind_values(NESTED, {"person": person})
+    block = " VALUES (?person) { (<https://example.org/ann>) }"
+    assert bound.count(block) == 2
+    assert f"WHERE {{{block}\n  {{ SELECT ?person" in bound  # the outer WHERE
+    assert f"WHERE {{{block} ?paper ex:by ?person }}" in bound  # the sub-select using ?person
+    assert "WHERE { ?other" in bound  # a sub-select not using it is left alone
+    assert bind_values(NESTED, {}) == NESTED  # nothing to bind: the text as it is
+    EmbeddedStore(None).query(bound)  # parses
+
+
+def test_values_skip_a_construct_template() -> None:
+    text = "CONSTRUCT { ?s <https://example.org/p> ?o } WHERE { ?s ?p ?o }"
+    bound = bind_values(text, {"s": IRI("https://example.org/s")})
+    assert bound == (
+        "CONSTRUCT { ?s <https://example.org/p> ?o } "
+        "WHERE { VALUES (?s) { (<https://example.org/s>) } ?s ?p ?o }"
+    )
+    with pytest.raises(QueryError, match="CONSTRUCT WHERE"):
+        bind_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": IRI("https://example.org/s")})
+
+
+@pytest.mark.parametrize(
+    ("term", "written"),
+    [
+        (Literal('a "b" \\ c\nd\re'), '"a \\"b\\" \\\\ c\\nd\\re"'),
+        (
+            Literal("x", "http://www.w3.org/2001/XMLSchema#date"),
+            '"x"^^<http://www.w3.org/2001/XMLSchema#date>',
+        ),
+        (
+            Literal("chat", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString", "fr"),
+            '"chat"@fr',
+        ),
+        (IRI("https://example.org/a?b=c#d"), "<https://example.org/a?b=c#d>"),
+    ],
+)
+def test_terms_are_written_in_sparql_syntax(term: AnyTerm, written: str) -> None:
+    assert sparql_term(term) == written
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        IRI("https://example.org/a> } DROP ALL #"),
+        IRI("https://example.org/a b"),
+        BNode("b0"),
+        Literal("x", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString", "en } x"),
+    ],
+)
+def test_terms_that_cannot_be_written_are_refused(term: AnyTerm) -> None:
+    with pytest.raises(QueryError):
+        sparql_term(term)
+
+
+def test_a_parameter_in_construct_where_is_refused_at_load(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "SELECT ?since ?paper WHERE { ?paper skg:firstSubmitted ?d FILTER (?d >= ?since) }",
+        "CONSTRUCT WHERE { ?paper skg:firstSubmitted ?since }",
+    )
+    with pytest.raises(QueryDefinitionError, match="CONSTRUCT WHERE"):
+        load_catalogue(write(tmp_path, text).parent)
+
+
+@given(st.text())
+@settings(max_examples=200, deadline=None)
+def test_any_text_is_bound_as_itself(text: str) -> None:
+    # whatever the text (quotes, braces, '#', newlines, DROP ALL, any character), the bound
+    # query has one row whose ?text is exactly that text
+    store = EmbeddedStore(None)
+    try:
+        query = bind_values("SELECT ?text WHERE { }", {"text": Literal(text)})
+        assert store.query(query).rows == ((Literal(text),),)
+    finally:
+        store.close()
