@@ -244,6 +244,25 @@ class _Compiler:
             self.problem(shape, str(exc))
             return "?skgUnbound"
 
+    def same_term(self, shape: Node, v: str, node: Node) -> str:
+        """sameTerm(v, node), never an error, for a constant node. Written with = on IRIs and
+        with the parts of a literal, because Virtuoso 7.2 gets sameTerm with a constant wrong
+        (unbound for an IRI, false for an equal literal); both engines agree on this form."""
+        if isinstance(node, URIRef):
+            return f"({v} = {self.constant(shape, node)})"
+        if not isinstance(node, Literal):
+            return f"sameTerm({v}, {self.constant(shape, node)})"
+        self.constant(shape, node)  # reports a literal that cannot be written
+        text = str(node).translate(LITERAL_ESCAPES)
+        if node.language:
+            lang = node.language.lower()
+            return f'(isLiteral({v}) && LANG({v}) = "{lang}" && STR({v}) = "{text}")'
+        datatype = node.datatype or XSD.string
+        return (
+            f'(isLiteral({v}) && LANG({v}) = "" && DATATYPE({v}) = <{datatype}>'
+            f' && STR({v}) = "{text}")'
+        )
+
     def check_params(self, shape: Node, allowed: set[URIRef], role: str) -> None:
         for predicate in sorted(set(self.graph.predicates(shape, None)), key=str):
             if not str(predicate).startswith(str(SH)) or predicate in _NON_VALIDATING:
@@ -271,7 +290,7 @@ class _Compiler:
         ]
         has_value = self.one(shape, SH.hasValue)
         if has_value is not None:
-            parts.append(f"sameTerm({v}, {self.constant(shape, has_value)})")
+            parts.append(self.same_term(shape, v, has_value))
         return "(" + " && ".join(parts) + ")" if parts else "true"
 
     def condition(self, shape: Node, param: URIRef, value: Node, v: str, depth: int = 0) -> str:
@@ -292,17 +311,15 @@ class _Compiler:
             if limit is None or (param == SH.minLength and limit == 0):
                 return "true"
             op = ">=" if param == SH.minLength else "<="
-            return f"COALESCE(!isBlank({v}) && STRLEN(STR({v})) {op} {limit}, false)"
+            return _true(f"!isBlank({v}) && STRLEN(STR({v})) {op} {limit}")
         if param == SH.languageIn:
             return self.language_in(shape, value, v)
         if param == SH["in"]:
-            options = [
-                f"sameTerm({v}, {self.constant(shape, t)})" for t in self.items(shape, value)
-            ]
+            options = [self.same_term(shape, v, t) for t in self.items(shape, value)]
             return "(" + " || ".join(options) + ")" if options else "false"
         if param in _COMPARISONS:
             bound = self.constant(shape, value)
-            return f"COALESCE(isLiteral({v}) && {v} {_COMPARISONS[param]} {bound}, false)"
+            return _true(f"isLiteral({v}) && {v} {_COMPARISONS[param]} {bound}")
         if param == SH["not"]:
             return f"!{self.conforms(value, v, depth + 1)}"
         members = [self.conforms(s, v, depth + 1) for s in self.items(shape, value)]
@@ -314,15 +331,15 @@ class _Compiler:
         if datatype == RDFS.Literal:
             return f"isLiteral({v})"
         if datatype == RDF.langString:
-            return f'COALESCE(LANG({v}) != "", false)'
-        same = f"sameTerm(DATATYPE({v}), <{datatype}>)"
+            return _true(f'LANG({v}) != ""')
+        same = f"DATATYPE({v}) = <{datatype}>"
         if datatype in _WELL_FORMED:
-            return f"COALESCE({same} && {_WELL_FORMED[datatype].format(v=v)}, false)"
+            return _true(f"{same} && {_WELL_FORMED[datatype].format(v=v)}")
         if datatype not in _UNCHECKED:
             self.problem(
                 shape, f"sh:datatype {datatype}: rdflib's well-formedness test is not reproduced"
             )
-        return f"COALESCE({same}, false)"
+        return _true(same)
 
     def pattern(self, shape: Node, pattern: Node, v: str) -> str:
         flags_node = self.one(shape, SH.flags)
@@ -333,16 +350,16 @@ class _Compiler:
         except ValueError as exc:
             self.problem(shape, f"sh:pattern {str(pattern)!r}: {exc}")
             return "true"
-        return f'COALESCE(!isBlank({v}) && REGEX(STR({v}), "{regex}", "{flags}"), false)'
+        return _true(f'!isBlank({v}) && REGEX(STR({v}), "{regex}", "{flags}")')
 
     def language_in(self, shape: Node, languages: Node, v: str) -> str:
         wanted = [str(t).lower().translate(LITERAL_ESCAPES) for t in self.items(shape, languages)]
         if "*" in wanted:
-            return f'COALESCE(LANG({v}) != "", false)'
+            return _true(f'LANG({v}) != ""')
         lang = f"LCASE(LANG({v}))"
         first = f'IF(CONTAINS({lang}, "-"), STRBEFORE({lang}, "-"), {lang})'
         tests = " || ".join(f'{lang} = "{w}" || {first} = "{w}"' for w in wanted) or "false"
-        return f'COALESCE(LANG({v}) != "" && ({tests}), false)'
+        return _true(f'LANG({v}) != "" && ({tests})')
 
     def classes_of(self, shape: Node, param: URIRef, value: Node) -> list[Node] | None:
         """The classes of a sh:class, or of a sh:or of single sh:class shapes, else None."""
@@ -575,17 +592,19 @@ class _Compiler:
             self.problem(prop, "sh:lessThanOrEquals must be an IRI")
             return
         check = self.add_check(prop, SH.LessThanOrEqualsConstraintComponent, with_value=True)
+
         # pySHACL compares IRIs and strings as text, other literals by value; a string against
         # a non-string, or values that do not compare, fail
-        textual = (
-            '(isIRI({v}) || COALESCE(sameTerm(DATATYPE({v}), <%s>) || LANG({v}) != "", false))'
-        )
-        left, right = textual % XSD.string, textual % XSD.string
-        left, right = left.format(v="?value"), right.format(v="?other")
-        failing = (
-            f"IF({left} != {right}, true, IF({left}, STR(?value) > STR(?other),"
-            " COALESCE(!(?value <= ?other), true)))"
-        )
+        def textual(v: str) -> str:
+            return (
+                f"(isIRI({v}) || "
+                + _true(f'DATATYPE({v}) = <{XSD.string}> || LANG({v}) != ""')
+                + ")"
+            )
+
+        left, right = textual("?value"), textual("?other")
+        unordered = _true("!(?value <= ?other)", error=True)
+        failing = f"IF({left} != {right}, true, IF({left}, STR(?value) > STR(?other), {unordered}))"
         pattern = f"?this {p} ?value . ?this <{other}> ?other . FILTER({failing})"
         inner = f"SELECT ?this ?value ?other WHERE {{ {pattern} }}"
         scan = f"SELECT ?this ?value ?other WHERE {{\n  {_in_focus(inner)}\n}}"
@@ -678,9 +697,13 @@ def _flags_query(
     """Rows where at least one flag holds, each flag a column.
 
     The flags are computed in the projection and tested in one FILTER: a BIND in the pattern
-    would make the store evaluate the group before joining the focus nodes.
+    would make the store evaluate the group before joining the focus nodes. Each is cast to
+    xsd:boolean, which it already is, except on Virtuoso 7.2: there a boolean expression gives
+    xsd:integer 1/0, which a reader cannot tell from a number.
     """
-    columns = " ".join(f"({expression} AS ?{name})" for name, _, expression in flags)
+    columns = " ".join(
+        f"(<{XSD.boolean}>({expression}) AS ?{name})" for name, _, expression in flags
+    )
     condition = " || ".join(expression for _, _, expression in flags)
     where = pattern + (f"  FILTER({condition})\n" if test else "")
     text = f"SELECT {head} {columns} WHERE {{\n{where}}}"
@@ -736,6 +759,14 @@ def _exists_body(expression: str) -> str | None:
         if depth == 0 and i != len(body) - 1:
             return None  # two groups, as in EXISTS {..} && EXISTS {..}
     return body
+
+
+def _true(expression: str, *, error: bool = False) -> str:
+    """True iff `expression` is true; an error counts as `error`. Written with IF and a number,
+    not COALESCE(expression, false): Virtuoso 7.2 answers a negated COALESCE of a boolean
+    wrongly in the projection when the FILTER holds the same test (rows kept, flag false)."""
+    fallback = 1 if error else 0
+    return f"(COALESCE(IF({expression}, 1, 0), {fallback}) = 1)"
 
 
 def _any_of(members: list[str]) -> str:
