@@ -22,11 +22,10 @@ from scholarkg.formats import (
     MEDIA_TYPES,
     GraphFormat,
     ResultFormat,
-    project,
     render_graph,
     render_result,
 )
-from scholarkg.queries import Binder, load_catalogue
+from scholarkg.queries import load_catalogue, run_stored
 from scholarkg.server.conneg import negotiate
 from scholarkg.store import EmbeddedStore, QueryKind, QueryResult
 from scholarkg.void import describe_dataset
@@ -261,12 +260,9 @@ class WorkerState:
         stored = self.catalogue.get(task.name)
         if stored is None:
             raise NotFoundError(f"no stored query named {task.name!r}")
-        bound = Binder(store, self.base).bind(stored, task.params)
-        result = store.query(stored.sparql, bound)
+        result = run_stored(store, stored, task.params, base=self.base)
         more = False
         if result.kind is QueryKind.SELECT:
-            if stored.params:
-                result = project(result, [v for v in result.variables if v not in stored.params])
             more = len(result.rows) > task.max_rows
             result = result.model_copy(update={"rows": result.rows[: task.max_rows]})
         elif result.kind is QueryKind.GRAPH:
