@@ -301,8 +301,9 @@ def test_a_server_gone_mid_ingest_leaves_the_old_graph(oxigraph_server: RemoteSe
     try:
         ingest_listing(LISTING, direct, IngestOptions(base=ID, validate_data=False))
         before = direct.dump_ntriples(direct.named_graphs()[0])  # type: ignore[arg-type]
-        # the index lookup and a first upload go through; then the server is gone for good
-        proxy = FaultyProxy(oxigraph_server.query_url, serve=2, fail=1000, status=None)
+        # the staging lookup, the staging marks and a first upload go through; then the server
+        # is gone for good
+        proxy = FaultyProxy(oxigraph_server.query_url, serve=3, fail=1000, status=None)
         broken = _through(proxy, oxigraph_server, retries=2, backoff=0.01)
         try:
             with pytest.raises(StoreError, match="failed after 3 attempts"):
@@ -314,6 +315,12 @@ def test_a_server_gone_mid_ingest_leaves_the_old_graph(oxigraph_server: RemoteSe
             [LISTING_GRAPH, f"{ID}graph/concepts", f"{ID}graph/ontology"]
         )
         assert direct.dump_ntriples(direct.named_graphs()[0]) == before  # type: ignore[arg-type]
+        assert int(direct.query(COUNT_PAPERS).rows[0][0].lexical) == 26  # type: ignore[union-attr]
+        staging = f"{ID}graph/staging/"
+        assert any(g.startswith(staging) for g in oxigraph_server.graphs())  # left behind
+        # the next ingest drops what the failed one could not
+        ingest_listing(LISTING, direct, IngestOptions(base=ID, validate_data=False))
+        assert not any(g.startswith(staging) for g in oxigraph_server.graphs())
         assert int(direct.query(COUNT_PAPERS).rows[0][0].lexical) == 26  # type: ignore[union-attr]
     finally:
         direct.close()

@@ -46,6 +46,8 @@ XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 T = TypeVar("T")
 INDEX = "graph/index"
 SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#NamedGraph"
+#: How the index marks a graph that holds data on its way in (not yet one of scholarkg's).
+STAGING_GRAPH = "urn:scholarkg:StagingGraph"
 #: Triples per INSERT DATA (Virtuoso refuses more than about 1,400 in one operation).
 INSERT_CHUNK_TRIPLES = 1_000
 #: Bytes per Graph Store POST.
@@ -375,12 +377,18 @@ class RemoteStore:
 
     def replace_graphs(self, sources: dict[str, Path]) -> None:
         """Replace each named graph by the N-Triples file given for it; readers see the old
-        graphs until one final update request moves all the new ones in."""
-        staged: dict[str, str] = {}
+        graphs until one final update request moves all the new ones in.
+
+        Staging graphs are recorded in the index before anything is loaded into them, so those
+        of an ingest that could not clean up (the server went away) are dropped by the next.
+        """
+        self._drop_leftover_staging()
+        staged = {graph: self._staging(graph) for graph in sources}
+        marks = " ".join(f"<{s}> a <{STAGING_GRAPH}> ." for s in staged.values())
         filled: set[str] = set()
         try:
+            self.update(f"INSERT DATA {{ GRAPH <{self.index}> {{ {marks} }} }}")
             for graph, path in sources.items():
-                staged[graph] = self._staging(graph)
                 with path.open(encoding="utf-8") as handle:
                     if self._upload(staged[graph], (line for line in handle if line.strip())):
                         filled.add(graph)
@@ -393,15 +401,30 @@ class RemoteStore:
                 for graph, staging in staged.items()
             ]
             registered = " ".join(f"<{g}> a <{SD_NAMED_GRAPH}> ." for g in staged)
+            moves.append(f"DELETE DATA {{ GRAPH <{self.index}> {{ {marks} }} }}")
             moves.append(f"INSERT DATA {{ GRAPH <{self.index}> {{ {registered} }} }}")
             self.update(" ;\n".join(moves))
         except BaseException:
-            for staging in staged.values():
-                with contextlib.suppress(StoreError, QueryError):
-                    self.update(f"DROP SILENT GRAPH <{staging}>")
+            with contextlib.suppress(StoreError, QueryError):
+                self._drop_staging(list(staged.values()))
             raise
         finally:
             self._graphs = None
+
+    def _drop_staging(self, graphs: list[str]) -> None:
+        if not graphs:
+            return
+        marks = " ".join(f"<{g}> a <{STAGING_GRAPH}> ." for g in graphs)
+        drops = [f"DROP SILENT GRAPH <{g}>" for g in graphs]
+        self.update(" ;\n".join([*drops, f"DELETE DATA {{ GRAPH <{self.index}> {{ {marks} }} }}"]))
+
+    def _drop_leftover_staging(self) -> None:
+        """Drop the staging graphs an earlier ingest left behind."""
+        answer = self._select(
+            f"SELECT ?g WHERE {{ GRAPH <{self.index}> {{ ?g a <{STAGING_GRAPH}> }} }}",
+            dataset=False,
+        )
+        self._drop_staging([str(row[0]) for row in answer.rows if row[0] is not None])
 
     def drop_graph(self, graph: IRI) -> bool:
         """Remove one of scholarkg's graphs; False if there was none."""
