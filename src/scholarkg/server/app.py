@@ -409,9 +409,9 @@ async def run_query(request: Request) -> Response:
         if key in params:
             raise UsageError(f"parameter {key!r} is given more than once")
         params[key] = value
-    accept = accept_of(request, [f for f in fields if f[0] == "format"])
-    if "format" in stored.params:
-        accept = accept_header(request)
+    # a query with a parameter named "format" leaves the choice to the Accept header
+    formats = [] if "format" in stored.params else [f for f in fields if f[0] == "format"]
+    accept = accept_of(request, formats)
     return finish(ctx, await ctx.run(StoredTask(name, params, accept, ctx.options.max_rows)))
 
 
