@@ -13,7 +13,7 @@ from typing import Protocol
 
 from scholarkg.config import Settings
 from scholarkg.errors import UsageError
-from scholarkg.remote import Credentials, Endpoints, RemoteStore
+from scholarkg.remote import Credentials, RemoteStore
 from scholarkg.store import MEMORY, EmbeddedStore, QueryResult, open_store
 from scholarkg.terms import IRI, AnyTerm
 
@@ -51,10 +51,13 @@ def remote_from(settings: Settings) -> RemoteStore | None:
     """The remote store the settings name, None when they name none."""
     if not settings.endpoint:
         return None
-    endpoints = Endpoints(
-        query=settings.endpoint, update=settings.update_endpoint, gsp=settings.gsp_endpoint
+    return RemoteStore.connect(
+        settings.endpoint,
+        settings.base,
+        update=settings.update_endpoint,
+        gsp=settings.gsp_endpoint,
+        credentials=Credentials.from_environment(),
     )
-    return RemoteStore(endpoints, settings.base, credentials=Credentials.from_environment())
 
 
 def open_backend(settings: Settings) -> EmbeddedStore | RemoteStore:

@@ -115,21 +115,22 @@ class Progress:
 @click.option(
     "--endpoint",
     metavar="URL",
-    help="Work on a SPARQL 1.1 server instead of the embedded store: its query endpoint "
+    help="Work on a SPARQL 1.1 server instead of the embedded store: its query endpoint, or its "
+    "root URL, below which the query, update and Graph Store endpoints are looked for "
     "[env SCHOLARKG_ENDPOINT]. Credentials come from SCHOLARKG_ENDPOINT_USER, _PASSWORD, _AUTH "
     "(basic or digest) or _TOKEN, never from the command line.",
 )
 @click.option(
     "--update-endpoint",
     metavar="URL",
-    help="The server's SPARQL Update endpoint, if not the query endpoint "
+    help="The server's SPARQL Update endpoint, where it is not found below --endpoint "
     "[env SCHOLARKG_UPDATE_ENDPOINT].",
 )
 @click.option(
     "--gsp-endpoint",
     metavar="URL",
-    help="The server's Graph Store Protocol endpoint, for loading data in bulk; without it, "
-    "data goes as INSERT DATA [env SCHOLARKG_GSP_ENDPOINT].",
+    help="The server's Graph Store Protocol endpoint, for loading data in bulk, where it is not "
+    "found below --endpoint; without one, data goes as INSERT DATA [env SCHOLARKG_GSP_ENDPOINT].",
 )
 @click.pass_context
 def cli(

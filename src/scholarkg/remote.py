@@ -38,7 +38,7 @@ from scholarkg.errors import QueryError, StoreError, UsageError
 from scholarkg.queries import bind_values
 from scholarkg.records import Record
 from scholarkg.sparql_text import tokens
-from scholarkg.store import QueryKind, QueryResult
+from scholarkg.store import QueryKind, QueryResult, ntriples_lines
 from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -54,6 +54,9 @@ INSERT_CHUNK_TRIPLES = 1_000
 GSP_CHUNK_BYTES = 8 << 20
 _TRANSIENT = {429, 502, 503, 504}
 _KEYWORD = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_HEX = "0123456789abcdef"
+#: How deep a graph that a server cuts short is split (16**4 parts at most).
+MAX_SPLIT_DIGITS = 4
 
 
 class Endpoints(Record):
@@ -154,6 +157,77 @@ def query_kind(sparql: str) -> QueryKind:
     raise QueryError("the query is not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
 
 
+#: Where servers put their endpoints below a root URL: query, update and Graph Store paths
+#: (Oxigraph server: query, update, store; Fuseki dataset: sparql or query, update, data;
+#: Virtuoso: sparql, sparql-auth). Virtuoso's Graph Store route is not found this way (it
+#: answers no probe without side effects); without one, data goes by INSERT DATA.
+QUERY_PATHS = ("", "query", "sparql")
+UPDATE_PATHS = ("update", "sparql-auth")
+GSP_PATHS = ("store", "data")
+
+
+def discover_endpoints(
+    url: str, client: httpx.Client, *, update: str | None = None, gsp: str | None = None
+) -> Endpoints:
+    """The endpoints of the server at ``url``: a query endpoint, or a root below which one of
+    the usual layouts answers. Probes write nothing: ``ASK {}``, an empty update, ``HEAD``."""
+    root = url.rstrip("/")
+    tried = []
+    for path in QUERY_PATHS:
+        candidate = f"{root}/{path}" if path else url
+        tried.append(candidate)
+        if _answers_queries(client, candidate):
+            query = candidate
+            break
+    else:
+        raise UsageError(
+            f"no SPARQL query endpoint answers at {url} (tried {', '.join(tried)}); give the "
+            "query endpoint's URL with --endpoint"
+        )
+    base = query.rstrip("/")
+    if base.rsplit("/", 1)[-1] in QUERY_PATHS[1:]:
+        base = base.rsplit("/", 1)[0]
+    if update is None:
+        update = next((u for u in _below(base, UPDATE_PATHS) if _takes_updates(client, u)), None)
+    if gsp is None:
+        gsp = next((g for g in _below(base, GSP_PATHS) if _has_default_graph(client, g)), None)
+    return Endpoints(query=query, update=update, gsp=gsp)
+
+
+def _below(base: str, paths: Iterable[str]) -> Iterator[str]:
+    return (f"{base}/{path}" for path in paths)
+
+
+def _probe(client: httpx.Client, method: str, url: str, **options: Any) -> httpx.Response:
+    try:
+        return client.request(method, url, **options)
+    except httpx.TransportError as exc:
+        raise StoreError(f"cannot reach {url} ({type(exc).__name__}: {exc})") from None
+
+
+def _answers_queries(client: httpx.Client, url: str) -> bool:
+    accept = {"Accept": "application/sparql-results+json"}
+    response = _probe(client, "POST", url, data={"query": "ASK {}"}, headers=accept)
+    if response.status_code != 200:
+        return False
+    try:
+        return "boolean" in json.loads(response.content)
+    except ValueError:
+        return False
+
+
+def _takes_updates(client: httpx.Client, url: str) -> bool:
+    response = _probe(client, "POST", url, data={"update": ""}, headers={"Accept": "*/*"})
+    return response.status_code < 300
+
+
+def _has_default_graph(client: httpx.Client, url: str) -> bool:
+    # HEAD on the default graph only: Oxigraph's 404 to a HEAD carries a body that breaks the
+    # connection
+    response = _probe(client, "HEAD", f"{url}?default")
+    return response.status_code == 200
+
+
 class RemoteStore:
     """scholarkg's graphs on a SPARQL 1.1 server."""
 
@@ -178,6 +252,23 @@ class RemoteStore:
             timeout=timeout, auth=credentials.httpx_auth() if credentials else None
         )
         self._graphs: list[str] | None = None
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        base: str,
+        *,
+        update: str | None = None,
+        gsp: str | None = None,
+        credentials: Credentials | None = None,
+    ) -> RemoteStore:
+        """The store on the server at ``url`` (its query endpoint or its root), with the update
+        and Graph Store endpoints found below it unless given."""
+        auth = credentials.httpx_auth() if credentials else None
+        with httpx.Client(timeout=30.0, auth=auth) as client:
+            endpoints = discover_endpoints(url, client, update=update, gsp=gsp)
+        return cls(endpoints, base, credentials=credentials)
 
     @property
     def location(self) -> str:
@@ -270,6 +361,13 @@ class RemoteStore:
 
     def _select(self, sparql: str, *, dataset: bool = True) -> QueryResult:
         response = self._post_query(sparql, "application/sparql-results+json", dataset=dataset)
+        cap = response.headers.get("x-sparql-maxrows")
+        if cap is not None:
+            raise QueryError(
+                f"the server cut the answer at {cap} rows (its result limit; Virtuoso: "
+                "ResultSetMaxRows in [SPARQL] of virtuoso.ini); ask for fewer rows with LIMIT, or "
+                "raise the server's limit"
+            )
         try:
             body = json.loads(response.content)
         except ValueError:
@@ -299,25 +397,61 @@ class RemoteStore:
         return QueryResult(kind=QueryKind.GRAPH, triples=triples)
 
     def __len__(self) -> int:
-        answer = self._select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        first = answer.rows[0][0] if answer.rows else None
-        return int(first.lexical) if isinstance(first, Literal) else 0
+        return self._count("?s ?p ?o")
 
     def dump_ntriples(self, graph: IRI | None = None) -> bytes:
         """One graph, or the union of scholarkg's graphs, as N-Triples (sorted lines)."""
         if graph is not None and graph not in self.named_graphs():
             raise StoreError(f"the store has no graph <{graph}>")
-        text = "CONSTRUCT { ?s ?p ?o } WHERE { " + (
-            f"GRAPH <{graph}> {{ ?s ?p ?o }} }}" if graph else "?s ?p ?o }"
+        graphs = [IRI(g) for g in self.named_graphs()] if graph is None else [graph]
+        lines: set[str] = set()
+        for name in graphs:
+            lines |= self._graph_lines(name)
+        return "".join(sorted(lines)).encode("utf-8")
+
+    def _graph_lines(self, graph: IRI, part: str = "") -> set[str]:
+        """The triples of a graph, or of one part of it, as N-Triples lines.
+
+        Some servers cut answers short without saying so (Virtuoso's ``ResultSetMaxRows`` applies
+        to CONSTRUCT and Graph Store reads too, with no header). So the triples are counted as
+        well, and a graph that comes back short is read in parts: blank-node subjects apart,
+        IRI subjects split by the leading hex digits of their MD5, deeper until each part comes
+        whole. No sorting, no OFFSET: Virtuoso refuses to sort past its limit.
+        """
+        if part == "":
+            where = "?s ?p ?o"
+        elif part == "_":
+            where = "?s ?p ?o FILTER (isBlank(?s))"
+        else:
+            where = f'?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(MD5(STR(?s)), "{part}"))'
+        pattern = f"GRAPH <{graph}> {{ {where} }}"
+        response = self._post_query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", "application/n-triples"
         )
-        parsed = _parse(self._post_query(text, "application/n-triples, text/turtle;q=0.9"))
-        lines = sorted(
-            {
-                f"{_from_rdflib(s).n3()} {IRI(str(p)).n3()} {_from_rdflib(o).n3()} .\n"
-                for s, p, o in parsed
-            }
-        )
-        return "".join(lines).encode("utf-8")
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            lines = ntriples_lines(response.content, media or "application/n-triples")
+        except StoreError as exc:
+            raise QueryError(f"the server's answer for <{graph}> does not parse: {exc}") from None
+        expected = self._count(pattern)
+        if len(lines) >= expected:
+            return lines
+        if part == "_" or len(part) >= MAX_SPLIT_DIGITS:
+            raise StoreError(
+                f"<{graph}>: the server gave {len(lines)} of the {expected} triples "
+                f"{'with blank-node subjects' if part == '_' else 'even in parts'}; raise its "
+                "result limit (Virtuoso: ResultSetMaxRows in [SPARQL] of virtuoso.ini)"
+            )
+        parts = ["_", *_HEX] if part == "" else [part + digit for digit in _HEX]
+        out: set[str] = set()
+        for sub in parts:
+            out |= self._graph_lines(graph, sub)
+        return out
+
+    def _count(self, pattern: str) -> int:
+        answer = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+        first = answer.rows[0][0] if answer.rows else None
+        return int(first.lexical) if isinstance(first, Literal) else 0
 
     def dump_nquads(self) -> bytes:
         """Every graph of scholarkg's as N-Quads."""

@@ -451,6 +451,15 @@ def convert_rdf(
         raise StoreError(f"cannot write {target_type}: {exc}") from None
 
 
+def ntriples_lines(data: bytes, media_type: str) -> set[str]:
+    """The triples of an RDF document as N-Triples lines (newline included), blank node labels
+    kept as the document writes them."""
+    try:
+        return {f"{q.triple} .\n" for q in ox.parse(data, format=_rdf_format(media_type))}
+    except SyntaxError as exc:
+        raise StoreError(f"not valid {media_type}: {exc}") from None
+
+
 def split_nquads(data: str) -> list[tuple[str, str]]:
     """Each quad of an N-Quads text as (graph name in N-Triples syntax, '' for the default
     graph; the triple as one N-Triples line, newline included), in the order of the text."""
