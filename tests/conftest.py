@@ -16,7 +16,6 @@ from tests.live_server import LiveServer
 ROOT = Path(__file__).resolve().parents[1]
 LISTING = ROOT / "data" / "arxiv-listing-ferret.txt"
 LISTINGS = Path(__file__).parent / "data" / "listings"
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
