@@ -401,9 +401,15 @@ class VirtuosoServer(RemoteServer):
         return output
 
     def clear(self) -> None:
-        """Drop the graphs written since startup (``DROP ALL`` would take Virtuoso's own)."""
-        for graph in sorted(self.graphs() - self.system_graphs):
-            self.update(f"DROP SILENT GRAPH <{graph}>")
+        """Drop the graphs written since startup (``DROP ALL`` would take Virtuoso's own), and
+        look again until none is left: a loaded Virtuoso may list the graphs only in part."""
+        for _ in range(5):
+            left = sorted(self.graphs() - self.system_graphs)
+            if not left:
+                return
+            for graph in left:
+                self.update(f"DROP SILENT GRAPH <{graph}>")
+        raise RuntimeError(f"graphs left on the test server: {left}")
 
 
 # ---------------------------------------------------------------------------------------------

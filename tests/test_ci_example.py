@@ -53,7 +53,7 @@ def test_workflow_validates_a_repository(tmp_path: Path) -> None:
     report = ET.parse(repo / "shacl-report.xml").getroot()
     assert report.get("failures") == "0"
 
-    shutil.copy(DATA / "invalid" / "paper-title-comma.ttl", repo / "data" / "bad.ttl")
+    shutil.copy(DATA / "invalid" / "paper-abstract-whitespace.ttl", repo / "data" / "bad.ttl")
     assert run_steps(repo) == [1, 1]
     report = ET.parse(repo / "shacl-report.xml").getroot()
     assert int(report.get("failures") or 0) >= 1

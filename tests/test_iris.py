@@ -66,7 +66,10 @@ def test_base_is_configurable_and_checked() -> None:
 
 def test_source_ids() -> None:
     assert source_id_for("data/arxiv-listing-ferret.txt") == "arxiv-listing-ferret"
-    assert source_id_for("My Papers (2024).bib") == "my-papers-2024"
+    assert source_id_for("My Papers (2024).bib") == "my-papers-2024-bib"
+    assert (
+        source_id_for("ferret.atom") != source_id_for("ferret.bib") != source_id_for("ferret.txt")
+    )
     with pytest.raises(UsageError):
         source_id_for("(-).txt")
 

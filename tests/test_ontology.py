@@ -44,6 +44,7 @@ EXPECTED_TERMS: dict[str, URIRef] = {
     "Workshop": CLASS,
     "Version": CLASS,
     "Source": CLASS,
+    "MergedView": CLASS,
     # object properties
     "hasAuthorship": OBJECT,
     "author": OBJECT,
@@ -51,6 +52,9 @@ EXPECTED_TERMS: dict[str, URIRef] = {
     "publishedIn": OBJECT,
     "hasConcept": OBJECT,
     "listingSubject": OBJECT,
+    "category": OBJECT,
+    "primaryCategory": OBJECT,
+    "viewIncludes": OBJECT,
     # datatype properties
     "position": DATA,
     "nameAsWritten": DATA,
@@ -70,6 +74,11 @@ EXPECTED_TERMS: dict[str, URIRef] = {
     "reportNumber": DATA,
     "mscClass": DATA,
     "acmClass": DATA,
+    "pages": DATA,
+    "publicationYear": DATA,
+    "givenNameAsWritten": DATA,
+    "familyNameAsWritten": DATA,
+    "affiliationAsWritten": DATA,
     "sourceFormat": DATA,
     "fileName": DATA,
     "sha256": DATA,
@@ -94,12 +103,20 @@ EXPECTED_RANGES: dict[str, URIRef] = {
     "arxivId": XSD.string,
     "doi": XSD.string,
     "entryCount": XSD.integer,
+    "category": SKOS.Concept,
+    "primaryCategory": SKOS.Concept,
+    "pages": XSD.string,
+    "publicationYear": XSD.gYear,
+    "givenNameAsWritten": XSD.string,
+    "familyNameAsWritten": XSD.string,
+    "affiliationAsWritten": XSD.string,
 }
 
 FUNCTIONAL = {
     "position", "nameAsWritten", "author", "authorCount", "hiddenAuthorCount",
     "authorListComplete", "versionNumber", "submitted", "firstSubmitted", "lastSubmitted",
     "announced", "arxivId", "sourceFormat", "fileName", "sha256", "entryCount",
+    "primaryCategory", "givenNameAsWritten", "familyNameAsWritten",
 }  # fmt: skip
 
 # (sub, super) pairs that DESIGN.md requires or that the ontology promises in its comments.
@@ -111,12 +128,16 @@ EXPECTED_SUBCLASSES = [
     (SKG.Organization, FOAF.Organization),
     (SKG.Organization, SCHEMA.Organization),
     (SKG.Source, PROV.Entity),
+    (SKG.MergedView, PROV.Entity),
     (SKG.Version, FABIO.Expression),
     (SKG.PreprintServer, SKG.Venue),
     (SKG.Conference, SKG.Venue),
     (SKG.Journal, SKG.Venue),
     (SKG.Workshop, SKG.Venue),
     (SKG.Journal, BIBO.Journal),
+    (SKG.Journal, SCHEMA.Periodical),
+    (SKG.Conference, SCHEMA.Event),
+    (SKG.Workshop, SCHEMA.Event),
     (SKG.Authorship, PROV.Attribution),
 ]
 EXPECTED_SUBPROPERTIES = [
@@ -128,12 +149,17 @@ EXPECTED_SUBPROPERTIES = [
     (SKG.hasConcept, DCTERMS.subject),
     (SKG.author, PROV.agent),
     (SKG.hasAuthorship, PROV.qualifiedAttribution),
+    (SKG.category, DCTERMS.subject),
+    (SKG.primaryCategory, SKG.category),
+    (SKG.pages, BIBO.pages),
+    (SKG.publicationYear, DCTERMS.issued),
 ]
 
 # Reused terms: the ontology refers to them but must not redefine them.
 REUSED_TERMS = [
     DCTERMS.title, DCTERMS.abstract, DCTERMS.creator, FOAF.name, FOAF.homepage,
-    PROV.wasDerivedFrom, SKOS.Concept, SCHEMA.ScholarlyArticle, FOAF.Person,
+    PROV.wasDerivedFrom, SKOS.Concept, SCHEMA.ScholarlyArticle, FOAF.Person, FOAF.page,
+    OWL.sameAs,
 ]  # fmt: skip
 
 # Labels that would tag nearly every paper; no concept may carry them.
@@ -224,7 +250,7 @@ def test_ontology_dir_ships_the_ontology_and_the_scheme() -> None:
 
 def test_ontology_header(onto: Graph) -> None:
     assert (ONTOLOGY, RDF.type, OWL.Ontology) in onto
-    assert onto.value(ONTOLOGY, OWL.versionInfo) == Literal("0.1.0")
+    assert onto.value(ONTOLOGY, OWL.versionInfo) == Literal("0.2.0")
     assert _en(onto.objects(ONTOLOGY, DCTERMS.title))
     assert _en(onto.objects(ONTOLOGY, DCTERMS.description))
     assert (ONTOLOGY, DCTERMS.license, APACHE_2) in onto

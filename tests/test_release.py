@@ -37,6 +37,7 @@ FILES = [
     "dataset.jsonld.gz",
     "dataset.nq.gz",
     "dataset.ttl.gz",
+    "ontology/arxiv-categories.ttl",
     "ontology/concepts.ttl",
     "ontology/context.jsonld",
     "ontology/scholarkg.ttl",
@@ -235,7 +236,7 @@ def test_cli_release(
     url = "https://example.org/scholarkg/1.0.0"
     assert main([*argv, "--download-url", url]) == 0
     out = capsys.readouterr().out
-    assert f"release 1.0.0 in {folder}: 13 files" in out
+    assert f"release 1.0.0 in {folder}: 14 files" in out
     assert "sha256sum -c SHA256SUMS" in out
     graph = rdflib.Graph().parse(folder / "void.ttl", format="turtle")
     assert URIRef(url + "/dataset.nq.gz") in set(graph.objects(DATASET, VOID.dataDump))

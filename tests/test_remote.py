@@ -301,9 +301,10 @@ def test_a_server_gone_mid_ingest_leaves_the_old_graph(oxigraph_server: RemoteSe
     try:
         ingest_listing(LISTING, direct, IngestOptions(base=ID, validate_data=False))
         before = direct.dump_ntriples(direct.named_graphs()[0])  # type: ignore[arg-type]
+        # the lookups of the graphs, the view and the sources (for papers other sources hold),
         # the staging lookup, the staging marks and a first upload go through; then the server
         # is gone for good
-        proxy = FaultyProxy(oxigraph_server.query_url, serve=3, fail=1000, status=None)
+        proxy = FaultyProxy(oxigraph_server.query_url, serve=6, fail=1000, status=None)
         broken = _through(proxy, oxigraph_server, retries=2, backoff=0.01)
         try:
             with pytest.raises(StoreError, match="failed after 3 attempts"):

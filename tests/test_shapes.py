@@ -166,6 +166,14 @@ def test_shipped_concept_scheme_conforms(shapes: rdflib.Graph) -> None:
     assert report.violations == (), render_text(report)
 
 
+def test_shipped_arxiv_category_scheme_conforms(shapes: rdflib.Graph) -> None:
+    path = ONTOLOGY / "arxiv-categories.ttl"
+    if not path.exists():
+        pytest.skip("ontology/arxiv-categories.ttl does not exist yet")
+    report = validate_graph(parse(path), shapes)
+    assert report.results == (), render_text(report)
+
+
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
 def test_invalid_fixture_fires_exactly_the_expected_results(
     path: Path, shapes: rdflib.Graph

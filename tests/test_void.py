@@ -313,7 +313,7 @@ def test_cli_describe(ferret_store_dir: Path, capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert code == 0
     graph = rdflib.Graph().parse(data=out, format="turtle")
-    assert graph.value(DATASET, VOID.triples) == Literal(4483, datatype=XSD.integer)
+    assert graph.value(DATASET, VOID.triples) == Literal(4545, datatype=XSD.integer)
     assert graph.value(DATASET, DCTERMS.license) == URIRef(
         "https://creativecommons.org/licenses/by/4.0/"
     )

@@ -36,10 +36,21 @@ from scholarkg.formats import (
     render_result,
     write_atomically,
 )
+from scholarkg.merging import find_conflicts, render_conflicts
+from scholarkg.people import (
+    DEFAULT_ALIAS_FILE,
+    POSSIBLE,
+    add_alias,
+    find_candidates,
+    load_aliases,
+    render_aliases,
+    render_candidates,
+)
 from scholarkg.pipeline import (
     IngestOptions,
     IngestReport,
-    ingest_listing,
+    SourceFormat,
+    ingest_file,
     load_vocabularies,
     validate_in_store,
 )
@@ -61,7 +72,8 @@ from scholarkg.terms import IRI
 from scholarkg.void import DEFAULT_LICENSE, DEFAULT_TITLE, Dump, describe_dataset
 
 F = TypeVar("F", bound=Callable[..., Any])
-LISTING_SUFFIXES = (".txt",)
+SOURCE_SUFFIXES = (".txt", ".bib", ".atom")  # what `build` reads from a data folder
+FORMAT_CHOICES = ["auto", *(f.value for f in SourceFormat)]
 
 
 def store_options(func: F) -> F:
@@ -153,32 +165,56 @@ def cli(
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--subject", metavar="NAME", help="Whose publication list this is (else detected).")
+@click.option(
+    "--format",
+    "source_format",
+    type=click.Choice(FORMAT_CHOICES),
+    default="auto",
+    show_default=True,
+    help="How to read FILES: arxiv-listing (the text of an arXiv author listing), bibtex, or "
+    "arxiv-atom (an arXiv API Atom feed); auto goes by the name (.txt, .bib, .atom or .xml) "
+    "and, for any other name, by the content.",
+)
+@click.option(
+    "--subject", metavar="NAME", help="Whose publication list this is (listings: else detected)."
+)
 @click.option("--source-id", metavar="ID", help="Source id naming the graph (one file only).")
 @click.option("--lenient", is_flag=True, help="Skip malformed entries, report each, load the rest.")
 @click.option(
     "--no-validate", is_flag=True, help="Load without checking the data against the shapes."
 )
+@click.option(
+    "--aliases",
+    "alias_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Alias file of people to apply (variant names of one person, such as "
+    f"{DEFAULT_ALIAS_FILE}; `build` applies DATA_DIR/aliases.yaml by itself).",
+)
 @store_options
 def ingest(
     files: tuple[Path, ...],
+    source_format: str,
     subject: str | None,
     source_id: str | None,
     lenient: bool,
     no_validate: bool,
+    alias_file: Path | None,
     store: str | None,
     base: str | None,
 ) -> None:
-    """Load arXiv author listings (FILES) into the store, one named graph per file.
+    """Load publication lists (FILES) into the store, one named graph per file: arXiv author
+    listings (.txt), BibTeX files (.bib) and arXiv API Atom feeds (.atom, .xml).
 
     Ingesting a file again replaces its graph. A malformed entry stops the ingest (exit 2) and
     leaves the store as it was, unless --lenient. The data is validated against the SHACL shapes
     before it is loaded: a violation stops the ingest (exit 1) and prints the report; warnings
-    are printed and the data loaded.
+    are printed and the data loaded. With --aliases, the variant names of a person in the
+    alias file get the canonical person's IRI and name.
     """
     settings = settings_from(store, base)
     if source_id and len(files) > 1:
         raise UsageError("--source-id names one source: give one file with it")
+    table = load_aliases(alias_file) if alias_file is not None else None
     db = open_backend(settings)
     try:
         tagger = ConceptTagger.from_file()
@@ -189,6 +225,9 @@ def ingest(
                 lenient=lenient,
                 validate_data=not no_validate,
                 base=settings.base,
+                source_format=None if source_format == "auto" else SourceFormat(source_format),
+                aliases=table.mapping if table else {},
+                person_names=table.canonical_names if table else {},
             )
             report = _ingest_one(path, db, options, tagger)
             click.echo(describe_ingest(report))
@@ -201,7 +240,7 @@ def _ingest_one(
 ) -> IngestReport:
     progress = Progress(f"reading {path.name}")
     try:
-        return ingest_listing(path, db, options, tagger=tagger, progress=progress)
+        return ingest_file(path, db, options, tagger=tagger, progress=progress)
     finally:
         progress.close()
 
@@ -212,6 +251,8 @@ def describe_ingest(report: IngestReport) -> str:
         f"ingested {report.path}: {report.entries} papers, {report.triples:,} triples "
         f"into <{report.graph}>"
     ]
+    if report.source_format is not SourceFormat.listing:
+        lines[0] += f" (read as {report.source_format.value})"
     if report.subject and report.subject_detected:
         lines.append(
             f"listing subject: {report.subject} (detected: the one person in every entry "
@@ -219,6 +260,8 @@ def describe_ingest(report: IngestReport) -> str:
         )
     elif report.subject:
         lines.append(f"listing subject: {report.subject}")
+    elif report.source_format is not SourceFormat.listing:
+        pass  # only a listing is someone's publication list by nature
     elif report.subject_candidates:
         lines.append(
             "listing subject: not detected, candidates: "
@@ -386,6 +429,131 @@ def stats(as_json: bool, store: str | None, base: str | None) -> None:
         click.echo(render_stats(counts), nl=False)
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the conflicts as JSON.")
+@store_options
+def conflicts(as_json: bool, store: str | None, base: str | None) -> None:
+    """List where sources disagree about a paper they share: each source's value, and the one
+    the merged view takes (most authoritative source first: arXiv feed, BibTeX, listing)."""
+    settings = settings_from(store, base)
+    db = open_backend(settings)
+    try:
+        found = find_conflicts(db, settings.base)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps([c.model_dump() for c in found], indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_conflicts(found, settings.base), nl=False)
+
+
+@cli.group()
+def people() -> None:
+    """One identity per person: candidates for 'same person', and the curated alias file.
+
+    Merges come only from the alias file (data/aliases.yaml): `people candidates` lists pairs
+    with their evidence, `people alias` records one, and the next build or ingest applies it
+    (owl:sameAs; every authorship keeps the name as printed).
+    """
+
+
+def alias_file_option(help_text: str) -> Callable[[F], F]:
+    """The --file option naming the alias file (--aliases, as ingest and build call it)."""
+    return click.option(
+        "--file",
+        "--aliases",
+        "alias_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=DEFAULT_ALIAS_FILE,
+        show_default=True,
+        help=help_text,
+    )
+
+
+@people.command("candidates")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0.0, 1.0),
+    default=POSSIBLE,
+    show_default=True,
+    help="Show pairs scoring at least this (0.9 and up: strong; 0.5 and up: possible).",
+)
+@click.option("--limit", type=click.IntRange(min=0), help="Show at most this many pairs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the pairs and evidence as JSON.")
+@alias_file_option("The alias file; pairs it already merges are marked (read if it exists).")
+@store_options
+def people_candidates(
+    min_score: float,
+    limit: int | None,
+    as_json: bool,
+    alias_file: Path,
+    store: str | None,
+    base: str | None,
+) -> None:
+    """List pairs of persons that may be one person, highest score first, with the evidence.
+
+    Names must be compatible (same family name; given names equal, initials of each other or
+    nicknames such as Matt / Matthew; a middle name may be missing); shared co-authors, shared
+    concepts and close years add to the score, being credited on one paper rules a pair out.
+    Scores are in [0, 1]: 0.9 and up is strong, 0.5 and up possible.
+    """
+    aliases = load_aliases(alias_file, missing_ok=True)
+    settings = settings_from(store, base)
+    db = open_backend(settings) if settings.endpoint else open_for_reading(settings)
+    try:
+        found = find_candidates(db, min_score=min_score, aliases=aliases)
+    finally:
+        db.close()
+    found = found[:limit] if limit is not None else found
+    if as_json:
+        body = [candidate.model_dump(mode="json") for candidate in found]
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_candidates(found, alias_file=str(alias_file)), nl=False)
+
+
+@people.command("alias")
+@click.argument("canonical")
+@click.argument("variant")
+@alias_file_option("The alias file to edit (created if missing).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Record the pair even if the names are not forms of one name (a misspelt family "
+    "name, a changed name).",
+)
+@click.option("--note", metavar="TEXT", help="Why the two are one person, kept in the file.")
+def people_alias(
+    canonical: str, variant: str, alias_file: Path, force: bool, note: str | None
+) -> None:
+    """Record in the alias file that VARIANT is a printed name of CANONICAL's person.
+
+    The file is edited in place (comments kept) and written whole or not at all. Names that are
+    not compatible forms of one name are refused unless --force, and so are chains (a name that
+    is both canonical and a variant). The next build or ingest applies the file.
+    """
+    change = add_alias(alias_file, canonical, variant, force=force, note=note)
+    if change.added:
+        click.echo(f'recorded in {alias_file}: "{change.variant}" is "{change.canonical}"')
+    else:
+        click.echo(f'{alias_file} already records "{change.variant}" as "{change.canonical}"')
+    click.echo(
+        "the next scholarkg build or ingest applies it: re-ingest the sources that print the name"
+    )
+
+
+@people.command("aliases")
+@alias_file_option("The alias file to read.")
+@click.option("--json", "as_json", is_flag=True, help="Print the alias table as JSON.")
+def people_aliases(alias_file: Path, as_json: bool) -> None:
+    """List the curated aliases: each canonical name, its variants, and the line of the file."""
+    table = load_aliases(alias_file)
+    if as_json:
+        click.echo(json.dumps(table.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_aliases(table), nl=False)
+
+
 VALIDATION_FORMATS = ["text", "json", "turtle", "junit"]
 FILES_GRAPH = "urn:scholarkg:validated-files"
 
@@ -495,23 +663,30 @@ def validate(
 )
 @store_options
 def build(data_dir: Path, store: str | None, base: str | None) -> None:
-    """The main job: build the knowledge graph from every listing in DATA_DIR (default data/).
+    """The main job: build the knowledge graph from every source in DATA_DIR (default data/).
 
-    Each *.txt file is read as an arXiv author listing, validated and loaded into its own named
-    graph; then the whole store is validated against the shapes, summarised, and asked who
-    the listing subject's most frequent co-authors are. Exit code 1 if the store does not
-    conform.
+    Each *.txt file is read as an arXiv author listing, each *.bib as BibTeX and each *.atom as
+    an arXiv API Atom feed (other files are left alone), validated and loaded into its own named
+    graph, people named in DATA_DIR/aliases.yaml (if any) getting one IRI per person; then the
+    whole store is validated against the shapes, summarised, and asked who the listing
+    subject's most frequent co-authors are. Exit code 1 if the store does not conform.
     """
     settings = settings_from(store, base)
-    files = sorted(p for p in data_dir.glob("*") if p.suffix in LISTING_SUFFIXES)
+    files = sorted(
+        p for p in data_dir.glob("*") if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file()
+    )
     if not files:
-        raise UsageError(f"{data_dir}: no listings (*.txt) to build from")
+        raise UsageError(f"{data_dir}: no sources (*.txt, *.bib, *.atom) to build from")
+    aliases = load_aliases(data_dir / DEFAULT_ALIAS_FILE.name, missing_ok=True)
+    options = IngestOptions(
+        base=settings.base, aliases=aliases.mapping, person_names=aliases.canonical_names
+    )
     db = open_backend(settings)
     try:
         tagger = ConceptTagger.from_file()
         reports = []
         for path in files:
-            reports.append(_ingest_one(path, db, IngestOptions(base=settings.base), tagger))
+            reports.append(_ingest_one(path, db, options, tagger))
             click.echo(describe_ingest(reports[-1]))
         click.echo(f"\nknowledge graph in {db.location}:")
         click.echo(render_stats(collect_stats(db)), nl=False)

@@ -3,6 +3,11 @@
 A paper keys on its arXiv id, else its DOI, else its normalised title; a person or organisation
 on its normalised name (until reconciliation says otherwise); authorships, versions and the other
 parts of a paper derive from the paper's IRI. docs/data-model.md lists every pattern.
+
+Reconciliation enters through an alias table of name keys, variant -> canonical (from an alias
+file, ``scholarkg.people``): a person printed under a variant name is minted under the canonical
+name's key, and the mapper links the variant's own IRI to it with ``owl:sameAs``, so IRIs minted
+before the alias was known still mean the same person.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from scholarkg.errors import UsageError
@@ -38,12 +44,52 @@ def check_base(base: str) -> str:
     return base
 
 
-class IriMinter:
-    """Mints every data IRI under one base."""
+def resolve_aliases(aliases: Mapping[str, str]) -> dict[str, str]:
+    """An alias table (variant -> canonical, names or name keys) as name keys, chains followed.
 
-    def __init__(self, base: str = DEFAULT_BASE) -> None:
+    ``a -> b, b -> c`` becomes ``a -> c, b -> c``; a key mapped to itself is dropped; a cycle or
+    a name without letters is a UsageError.
+    """
+    table: dict[str, str] = {}
+    for variant, canonical in aliases.items():
+        key, target = name_key(variant), name_key(canonical)
+        if not key or not target:
+            empty = variant if not key else canonical
+            raise UsageError(f"alias {variant!r} -> {canonical!r}: {empty!r} has no letters")
+        if table.get(key, target) != target:
+            raise UsageError(f"alias {variant!r} maps to two people: {table[key]!r}, {target!r}")
+        if key != target:
+            table[key] = target
+    resolved: dict[str, str] = {}
+    for key, first in table.items():
+        seen, target = [key], first
+        while target in table:
+            if target in seen:
+                raise UsageError(f"aliases form a cycle: {' -> '.join([*seen, target])}")
+            seen.append(target)
+            target = table[target]
+        if target != key:
+            resolved[key] = target
+    return resolved
+
+
+class IriMinter:
+    """Mints every data IRI under one base, people through an optional alias table.
+
+    ``aliases`` maps name keys (``name_key``) of variant names to those of canonical names;
+    ``names`` maps canonical name keys to the display name (``foaf:name``) of that person.
+    """
+
+    def __init__(
+        self,
+        base: str = DEFAULT_BASE,
+        aliases: Mapping[str, str] | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
         self.base = check_base(base)
         self._keys: dict[str, str] = {}  # names repeat across a listing: normalise each once
+        self.aliases = resolve_aliases(aliases or {})
+        self.names = {name_key(key): name for key, name in (names or {}).items()}
 
     def paper(self, *, arxiv_id: str | None, doi: str | None, title: str) -> IRI:
         """A paper: by arXiv id, else DOI, else normalised title."""
@@ -57,8 +103,29 @@ class IriMinter:
         return IRI(f"{self.base}paper/title/{key}")
 
     def person(self, name: str) -> IRI:
-        """A person, by normalised name."""
-        return IRI(f"{self.base}person/{self.agent_key(name)}")
+        """A person, by normalised name (the canonical one, when the name is an alias)."""
+        return IRI(f"{self.base}person/{self.person_key(name)}")
+
+    def person_key(self, name: str) -> str:
+        """The key of the person a printed name stands for: its own, or its canonical one."""
+        key = self.agent_key(name)
+        return self.aliases.get(key, key)
+
+    def canonical_key(self, key: str) -> str:
+        """The canonical name key for a name key (itself unless the alias table redirects it)."""
+        return self.aliases.get(key, key)
+
+    def person_variant(self, name: str) -> IRI | None:
+        """The IRI a name would have without the alias table, when the table redirects it."""
+        key = self.agent_key(name)
+        return IRI(f"{self.base}person/{key}") if key in self.aliases else None
+
+    def person_name(self, name: str) -> str:
+        """The display name of the person a printed name stands for: the canonical person's
+        name when the alias table knows it, else the name itself."""
+        if not self.names:
+            return name
+        return self.names.get(self.person_key(name), name)
 
     def organization(self, name: str) -> IRI:
         """A collective author, by normalised name."""
@@ -99,10 +166,13 @@ class IriMinter:
 
 
 def source_id_for(file_name: str) -> str:
-    """The source id of a file: the slug of its name without extension."""
-    stem = file_name.rsplit("/", 1)[-1]
-    stem = stem.rsplit(".", 1)[0] if "." in stem.lstrip(".") else stem
-    key = slug(stem)
+    """The source id of a file: the slug of its name without ``.txt`` (a listing), or of its
+    whole name (``ferret.bib`` -> ``ferret-bib``), so that one person's listing, .bib and feed
+    named alike are three sources, not one replacing another."""
+    name = file_name.rsplit("/", 1)[-1]
+    if name.lower().endswith(".txt") and name[:-4].strip("."):
+        name = name[:-4]
+    key = slug(name)
     if not key:
         raise UsageError(f"cannot derive a source id from {file_name!r}; give --source-id")
     return key

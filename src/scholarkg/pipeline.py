@@ -1,5 +1,9 @@
 """Composes the stages: source file -> records -> triples -> (validation) -> store.
 
+A source is an arXiv author listing (``.txt``), a BibTeX file (``.bib``) or an arXiv Atom feed
+(``.atom``, ``.xml``, or any file that looks like one); ``IngestOptions.source_format`` overrides
+the guess (``detect_format``).
+
 The pipeline is the only place besides the CLI and the server that does I/O. An ingest is one
 store transaction: the file is parsed and mapped as a stream whose triples a background thread
 loads in chunks into the source's graph (flat memory, loading overlaps mapping); then the
@@ -13,9 +17,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import rdflib
 from pydantic import Field
@@ -24,15 +29,18 @@ from scholarkg.concepts import ConceptTagger, concepts_path
 from scholarkg.errors import NotConformingError, ParseError, UsageError
 from scholarkg.formats import graph_from_ntriples
 from scholarkg.iris import IriMinter, source_id_for
-from scholarkg.mapping import ListingMapper
-from scholarkg.records import ListingEntry, MappingNote, Record, SourceInfo
+from scholarkg.mapping import ListingMapper, SourceMapper, WorkMapper
+from scholarkg.merging import PaperIndex, own_dataset, rebuild_view
+from scholarkg.records import ListingEntry, MappingNote, Record, SourceInfo, WorkRecord
 from scholarkg.remote import RemoteStore
 from scholarkg.reports import Severity, ValidationReport, render_text
 from scholarkg.resources import ontology_dir
 from scholarkg.shapes import load_shapes, validate_graph
+from scholarkg.sources import arxiv_atom, bibtex
 from scholarkg.sources.arxiv_listing import iter_entries, read_lines
 from scholarkg.store import EmbeddedStore
-from scholarkg.terms import IRI
+from scholarkg.terms import IRI, Triple
+from scholarkg.vocab import SKG
 
 if TYPE_CHECKING:
     from scholarkg.backend import GraphStore
@@ -45,6 +53,15 @@ from scholarkg.validation import (
 
 LISTING_FORMAT = "arxiv-listing"
 ProgressFn = Callable[[int], None]
+T = TypeVar("T")
+
+
+class SourceFormat(StrEnum):
+    """The formats scholarkg reads, by the name recorded as the source's skg:sourceFormat."""
+
+    listing = LISTING_FORMAT
+    bibtex = bibtex.BIBTEX_FORMAT
+    atom = arxiv_atom.ATOM_FORMAT
 
 
 class IngestOptions(Record):
@@ -55,6 +72,13 @@ class IngestOptions(Record):
     lenient: bool = False
     validate_data: bool = True
     base: str
+    source_format: SourceFormat | None = Field(default=None, description="None: from the file")
+    aliases: dict[str, str] = Field(
+        default_factory=dict, description="name keys of people, variant -> canonical"
+    )
+    person_names: dict[str, str] = Field(
+        default_factory=dict, description="canonical name key -> display name (foaf:name)"
+    )
 
 
 class IngestReport(Record):
@@ -62,6 +86,7 @@ class IngestReport(Record):
 
     path: str
     source_id: str
+    source_format: SourceFormat = SourceFormat.listing
     graph: str
     entries: int
     triples: int
@@ -87,11 +112,35 @@ def source_id_of(path: Path, options: IngestOptions) -> str:
     return options.source_id or source_id_for(path.name)
 
 
-def iter_listing(
-    path: Path, *, lenient: bool, skipped: list[ParseError] | None = None
-) -> Iterator[ListingEntry]:
-    """Parsed entries of a listing; strict mode raises at the first malformed entry."""
-    for item in iter_entries(read_lines(path), str(path)):
+def detect_format(path: Path) -> SourceFormat:
+    """The format of a file: ``.bib`` BibTeX, ``.txt`` a listing, ``.atom`` and ``.xml`` an
+    Atom feed; any other file an Atom feed if it looks like one, else a listing."""
+    suffix = path.suffix.lower()
+    if suffix == ".bib":
+        return SourceFormat.bibtex
+    if suffix == ".txt":
+        return SourceFormat.listing
+    if suffix in {".atom", ".xml"}:
+        return SourceFormat.atom
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return SourceFormat.atom if arxiv_atom.looks_like_atom(head) else SourceFormat.listing
+
+
+def format_of(path: Path, options: IngestOptions) -> SourceFormat:
+    """The format an ingest reads a file as: given, else detected."""
+    return options.source_format or detect_format(path)
+
+
+def strict_items(
+    items: Iterable[T | ParseError], *, lenient: bool, skipped: list[ParseError] | None = None
+) -> Iterator[T]:
+    """Parsed items; strict mode raises at the first malformed entry, lenient mode skips it
+    (collected in ``skipped``)."""
+    for item in items:
         if isinstance(item, ParseError):
             if not lenient:
                 raise item
@@ -101,6 +150,55 @@ def iter_listing(
         yield item
 
 
+def iter_listing(
+    path: Path, *, lenient: bool, skipped: list[ParseError] | None = None
+) -> Iterator[ListingEntry]:
+    """Parsed entries of a listing; strict mode raises at the first malformed entry."""
+    return strict_items(iter_entries(read_lines(path), str(path)), lenient=lenient, skipped=skipped)
+
+
+def iter_works(
+    path: Path,
+    source_format: SourceFormat,
+    *,
+    lenient: bool,
+    skipped: list[ParseError] | None = None,
+) -> Iterator[WorkRecord]:
+    """Parsed records of a BibTeX file or an Atom feed; strict mode raises at the first error."""
+    read = bibtex.iter_records if source_format is SourceFormat.bibtex else arxiv_atom.iter_records
+    return strict_items(read(path), lenient=lenient, skipped=skipped)
+
+
+def _source_info(path: Path, options: IngestOptions, source_format: SourceFormat) -> SourceInfo:
+    return SourceInfo(
+        source_id=source_id_of(path, options),
+        file_name=path.name,
+        source_format=source_format.value,
+        sha256=sha256_of(path),
+        subject=options.subject,
+    )
+
+
+def _minter(options: IngestOptions) -> IriMinter:
+    return IriMinter(options.base, options.aliases, options.person_names)
+
+
+def map_file(
+    path: Path,
+    options: IngestOptions,
+    *,
+    tagger: ConceptTagger,
+    write: Callable[[str], object],
+    progress: ProgressFn | None = None,
+    papers: PaperIndex | None = None,
+) -> IngestReport:
+    """Parse and map a source file in its format, handing each N-Triples line to ``write``;
+    a work ``papers`` knows from another source keeps that source's IRI."""
+    source_format = format_of(path, options) if path.is_file() else SourceFormat.listing
+    mapped = map_listing if source_format is SourceFormat.listing else map_works
+    return mapped(path, options, tagger=tagger, write=write, progress=progress, papers=papers)
+
+
 def map_listing(
     path: Path,
     options: IngestOptions,
@@ -108,25 +206,58 @@ def map_listing(
     tagger: ConceptTagger,
     write: Callable[[str], object],
     progress: ProgressFn | None = None,
+    papers: PaperIndex | None = None,
 ) -> IngestReport:
     """Parse and map a listing, handing each N-Triples line to ``write``."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    minter = IriMinter(options.base)
-    source_id = source_id_of(path, options)
-    graph = minter.graph(source_id)
-    info = SourceInfo(
-        source_id=source_id,
-        file_name=path.name,
-        source_format=LISTING_FORMAT,
-        sha256=sha256_of(path),
-        subject=options.subject,
-    )
-    mapper = ListingMapper(info, minter, tagger)
+    info = _source_info(path, options, SourceFormat.listing)
+    mapper = ListingMapper(info, _minter(options), tagger, papers)
     skipped: list[ParseError] = []
+    entries = iter_listing(path, lenient=options.lenient, skipped=skipped)
+    return _map_stream(
+        path, mapper, entries, mapper.map_entry, skipped, write=write, progress=progress
+    )
+
+
+def map_works(
+    path: Path,
+    options: IngestOptions,
+    *,
+    tagger: ConceptTagger,
+    write: Callable[[str], object],
+    progress: ProgressFn | None = None,
+    papers: PaperIndex | None = None,
+) -> IngestReport:
+    """Parse and map a BibTeX file or an Atom feed, handing each N-Triples line to ``write``."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    source_format = format_of(path, options)
+    if source_format is SourceFormat.listing:
+        raise UsageError(f"{path}: a listing is mapped by map_listing")
+    info = _source_info(path, options, source_format)
+    mapper = WorkMapper(info, _minter(options), tagger, papers)
+    skipped: list[ParseError] = []
+    records = iter_works(path, source_format, lenient=options.lenient, skipped=skipped)
+    return _map_stream(
+        path, mapper, records, mapper.map_record, skipped, write=write, progress=progress
+    )
+
+
+def _map_stream(
+    path: Path,
+    mapper: SourceMapper,
+    items: Iterable[T],
+    map_one: Callable[[T], list[Triple]],
+    skipped: list[ParseError],
+    *,
+    write: Callable[[str], object],
+    progress: ProgressFn | None,
+) -> IngestReport:
+    """Map parsed items one by one, then the source; the report of what was done."""
     count = 0
-    for entry in iter_listing(path, lenient=options.lenient, skipped=skipped):
-        for triple in mapper.map_entry(entry):
+    for item in items:
+        for triple in map_one(item):
             write(triple.ntriple())
             count += 1
         if progress is not None:
@@ -140,14 +271,16 @@ def map_listing(
     for triple in mapper.finish():
         write(triple.ntriple())
         count += 1
+    source = mapper.source
     return IngestReport(
         path=str(path),
-        source_id=source_id,
-        graph=graph,
+        source_id=source.source_id,
+        source_format=SourceFormat(source.source_format),
+        graph=mapper.minter.graph(source.source_id),
         entries=mapper.entries,
         triples=count,
         subject=mapper.subject,
-        subject_detected=options.subject is None and mapper.subject is not None,
+        subject_detected=source.subject is None and mapper.subject is not None,
         subject_candidates=mapper.subject_candidates,
         skipped=[e.message for e in skipped],
         notes=mapper.notes,
@@ -162,27 +295,55 @@ def ingest_listing(
     tagger: ConceptTagger | None = None,
     progress: ProgressFn | None = None,
 ) -> IngestReport:
-    """Ingest an arXiv listing into its named graph, replacing what that graph held."""
+    """Ingest a file as an arXiv listing (unless the options name another format)."""
+    if options.source_format is None:
+        options = options.model_copy(update={"source_format": SourceFormat.listing})
+    return ingest_file(path, store, options, tagger=tagger, progress=progress)
+
+
+def ingest_file(
+    path: Path,
+    store: EmbeddedStore | RemoteStore,
+    options: IngestOptions,
+    *,
+    tagger: ConceptTagger | None = None,
+    progress: ProgressFn | None = None,
+    papers: PaperIndex | None = None,
+) -> IngestReport:
+    """Ingest a source file (listing, BibTeX, Atom feed: ``detect_format`` unless the options
+    say) into its named graph, replacing what that graph held.
+
+    A work another source of the store already holds (same arXiv id, else DOI, else title and
+    year) keeps that source's IRI (``merging.PaperIndex``; ``papers`` gives the index, else it
+    is read from the store). The source is validated on its own, with the vocabularies; then
+    the merged view over all sources is rebuilt (``merging.rebuild_view``).
+    """
     if not path.is_file():  # before a transaction is opened for nothing
         raise UsageError(f"{path}: no such file")
-    if isinstance(store, RemoteStore):
-        return _ingest_remote(path, store, options, tagger=tagger, progress=progress)
-    tagger = tagger or ConceptTagger.from_file()
+    if options.source_format is None:
+        options = options.model_copy(update={"source_format": detect_format(path)})
     graph = IriMinter(options.base).graph(source_id_of(path, options))
+    if papers is None:
+        papers = PaperIndex.of_store(store, options.base, excluding=graph)
+    if isinstance(store, RemoteStore):
+        return _ingest_remote(path, store, options, tagger=tagger, progress=progress, papers=papers)
+    tagger = tagger or ConceptTagger.from_file()
     with store.transaction():
         with store.replacing_graph(graph) as writer:
-            report = map_listing(
-                path, options, tagger=tagger, write=writer.write, progress=progress
+            report = map_file(
+                path, options, tagger=tagger, write=writer.write, progress=progress, papers=papers
             )
         load_vocabularies(store, options.base)
         if options.validate_data:
-            checked = validate_source(store, graph, options.base)
+            with store.seeing(own_dataset(store, options.base, graph)):
+                checked = validate_source(store, graph, options.base)
             report = report.model_copy(update={"validation": checked})
             if checked.fails(Severity.violation):
                 raise NotConformingError(
                     f"{path}: {len(checked.violations)} shape violation(s); nothing was loaded",
                     render_text(checked),
                 )
+        rebuild_view(store, options.base)
     return report
 
 
@@ -193,14 +354,18 @@ def _ingest_remote(
     *,
     tagger: ConceptTagger | None,
     progress: ProgressFn | None,
+    papers: PaperIndex,
 ) -> IngestReport:
     """Ingest into a SPARQL server: map and validate into a local staging store (the source
     with the vocabularies it refers to), then replace the source's graph and the vocabularies'
-    on the server, each atomically for readers (``RemoteStore.replace_graphs``)."""
+    on the server, each atomically for readers (``RemoteStore.replace_graphs``), and rebuild
+    the merged view there."""
     with tempfile.TemporaryDirectory(prefix=".scholarkg-staging-") as folder:
         staging = EmbeddedStore(Path(folder) / "store")
         try:
-            report = ingest_listing(path, staging, options, tagger=tagger, progress=progress)
+            report = ingest_file(
+                path, staging, options, tagger=tagger, progress=progress, papers=papers
+            )
             files: dict[str, Path] = {}
             for graph in staging.named_graphs():
                 files[graph] = Path(folder) / f"graph-{len(files)}.nt"
@@ -209,6 +374,7 @@ def _ingest_remote(
         finally:
             staging.close()
         store.replace_graphs(files)
+    rebuild_view(store, options.base)
     return report
 
 
@@ -243,7 +409,23 @@ def _compile(ntriples: bytes) -> CompiledShapes:
 
 
 def load_vocabularies(store: EmbeddedStore, base: str) -> None:
-    """(Re)load the shipped concept scheme and ontology into their own named graphs."""
+    """(Re)load the shipped concept scheme and ontology into their own named graphs, and the
+    arXiv category scheme into its own once the data links to it (skg:category) or it is there.
+
+    The category scheme is left out of stores that do not use it (listings without subject
+    codes), so they hold exactly the graphs they always did.
+    """
     minter = IriMinter(base)
     store.load_file(minter.graph("concepts"), concepts_path(), "text/turtle")
     store.load_file(minter.graph("ontology"), ontology_dir() / "scholarkg.ttl", "text/turtle")
+    categories = minter.graph("arxiv-categories")
+    if categories in store.named_graphs() or links_arxiv_categories(store):
+        store.load_file(categories, arxiv_atom.categories_path(), "text/turtle")
+
+
+def links_arxiv_categories(store: EmbeddedStore) -> bool:
+    """Whether any paper in the store (in any graph) links to an arXiv category concept."""
+    answer = store.query(
+        f"ASK {{ GRAPH ?g {{ ?paper <{SKG}category>|<{SKG}primaryCategory> ?category }} }}"
+    )
+    return bool(answer.boolean)

@@ -60,6 +60,7 @@ VOCABULARY_FILES = (
     "scholarkg.ttl",
     "shapes.ttl",
     "concepts.ttl",
+    "arxiv-categories.ttl",
     "context.jsonld",
     VOID_SHAPES_FILE,
 )
@@ -132,7 +133,7 @@ Made by scholarkg {__version__}; to be published at <{download_url}>.
 | `dataset.jsonld.gz` | every named graph, JSON-LD with the context `ontology/context.jsonld` |
 | `void.ttl` | VoID and DCAT description: counts, classes, properties, graphs, licence, dumps |
 | `validation.ttl`, `validation.txt` | the data's SHACL validation report (`ontology/shapes.ttl`) |
-| `ontology/` | ontology, SHACL shapes, concept scheme, JSON-LD context, shapes of `void.ttl` |
+| `ontology/` | ontology, shapes, concept and arXiv category schemes, JSON-LD context |
 | `SHA256SUMS` | SHA-256 of every other file |
 
 Check the files with `sha256sum -c SHA256SUMS` in this folder.

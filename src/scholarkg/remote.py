@@ -40,8 +40,12 @@ from scholarkg.records import Record
 from scholarkg.sparql_text import tokens
 from scholarkg.store import QueryKind, QueryResult, ntriples_lines
 from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
+from scholarkg.vocab import MERGED_VIEW, VIEW_INCLUDES
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_VIEW_QUERY = f"""SELECT ?view ?graph WHERE {{
+  GRAPH ?view {{ ?view a <{MERGED_VIEW}> OPTIONAL {{ ?view <{VIEW_INCLUDES}> ?graph }} }}
+}}"""
 
 T = TypeVar("T")
 INDEX = "graph/index"
@@ -252,6 +256,7 @@ class RemoteStore:
             timeout=timeout, auth=credentials.httpx_auth() if credentials else None
         )
         self._graphs: list[str] | None = None
+        self._view: list[str] | None = None
 
     @classmethod
     def connect(
@@ -346,20 +351,39 @@ class RemoteStore:
             self._graphs = sorted(str(row[0]) for row in answer.rows if row[0] is not None)
         return list(self._graphs)
 
+    def default_graphs(self) -> list[str] | None:
+        """The merged view and the graphs it includes, when there is one (see ``merging``);
+        None when the default graph is the union of scholarkg's graphs."""
+        if self._view is None:
+            named = [("named-graph-uri", g) for g in self.named_graphs()]
+            answer = self._select(_VIEW_QUERY, dataset=named) if named else None
+            found = {str(t) for row in (answer.rows if answer else ()) for t in row if t}
+            self._view = sorted(found)
+        return list(self._view) or None
+
     def _dataset(self) -> list[tuple[str, str]]:
         graphs = self.named_graphs() or [str(self.index)]
-        return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+        default = self.default_graphs() or graphs
+        return [("default-graph-uri", g) for g in default] + [
+            ("named-graph-uri", g) for g in graphs
+        ]
 
-    def _post_query(self, sparql: str, accept: str, *, dataset: bool = True) -> httpx.Response:
+    def _post_query(
+        self, sparql: str, accept: str, *, dataset: bool | list[tuple[str, str]] = True
+    ) -> httpx.Response:
+        """POST a query; ``dataset``: scholarkg's (True), the server's (False), or these
+        default-graph-uri and named-graph-uri parameters."""
+        if dataset is True:
+            dataset = self._dataset()
         # form-encoded POST: every server takes it (Virtuoso hangs on a direct POST body)
-        form = urlencode([("query", sparql), *(self._dataset() if dataset else [])])
+        form = urlencode([("query", sparql), *(dataset or [])])
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
         return self._send(
             "the query",
             lambda: self._client.post(self.endpoints.query, content=form, headers=headers),
         )
 
-    def _select(self, sparql: str, *, dataset: bool = True) -> QueryResult:
+    def _select(self, sparql: str, *, dataset: bool | list[tuple[str, str]] = True) -> QueryResult:
         response = self._post_query(sparql, "application/sparql-results+json", dataset=dataset)
         cap = response.headers.get("x-sparql-maxrows")
         if cap is not None:
@@ -511,21 +535,34 @@ class RemoteStore:
 
     def replace_graphs(self, sources: dict[str, Path]) -> None:
         """Replace each named graph by the N-Triples file given for it; readers see the old
-        graphs until one final update request moves all the new ones in.
+        graphs until one final update request moves all the new ones in."""
+
+        def loader(path: Path) -> Callable[[str], bool]:
+            def fill(staging: str) -> bool:
+                with path.open(encoding="utf-8") as handle:
+                    return bool(self._upload(staging, (line for line in handle if line.strip())))
+
+            return fill
+
+        self.rebuild_graphs({graph: loader(path) for graph, path in sources.items()})
+
+    def rebuild_graphs(self, fills: dict[str, Callable[[str], bool]]) -> None:
+        """Replace each named graph by what its function writes into the staging graph it is
+        given (True if it wrote anything); readers see the old graphs until one final update
+        request moves all the new ones in.
 
         Staging graphs are recorded in the index before anything is loaded into them, so those
         of an ingest that could not clean up (the server went away) are dropped by the next.
         """
         self._drop_leftover_staging()
-        staged = {graph: self._staging(graph) for graph in sources}
+        staged = {graph: self._staging(graph) for graph in fills}
         marks = " ".join(f"<{s}> a <{STAGING_GRAPH}> ." for s in staged.values())
         filled: set[str] = set()
         try:
             self.update(f"INSERT DATA {{ GRAPH <{self.index}> {{ {marks} }} }}")
-            for graph, path in sources.items():
-                with path.open(encoding="utf-8") as handle:
-                    if self._upload(staged[graph], (line for line in handle if line.strip())):
-                        filled.add(graph)
+            for graph, fill in fills.items():
+                if fill(staged[graph]):
+                    filled.add(graph)
             # one request: atomic as a whole on Oxigraph; each MOVE atomic on Virtuoso, which
             # runs the operations of a request one by one (docs/remote-stores.md)
             moves = [
@@ -543,7 +580,7 @@ class RemoteStore:
                 self._drop_staging(list(staged.values()))
             raise
         finally:
-            self._graphs = None
+            self._graphs = self._view = None
 
     def _drop_staging(self, graphs: list[str]) -> None:
         if not graphs:
@@ -568,7 +605,7 @@ class RemoteStore:
             f"DROP SILENT GRAPH <{graph}> ; "
             f"DELETE DATA {{ GRAPH <{self.index}> {{ <{graph}> a <{SD_NAMED_GRAPH}> }} }}"
         )
-        self._graphs = None
+        self._graphs = self._view = None
         return True
 
     def close(self) -> None:

@@ -1,9 +1,14 @@
 """The embedded store: pyoxigraph on disk (RocksDB) or in memory. The only module importing it.
 
 Each source lives in its own named graph; queries see the union of all named graphs as their
-default graph. Writes are atomic per call, even across a crash: before a write, the store takes a
-checkpoint (RocksDB hard-links its files, so this is cheap); a write that fails, or a process
-killed in the middle, rolls back to that checkpoint the next time the store is opened.
+default graph, unless the store holds a merged view over several sources (a graph typed
+``skg:MergedView`` in itself, see ``merging``): then the default graph is that view and the
+graphs it names with ``skg:viewIncludes`` (the vocabularies), and the sources' own graphs stay
+reachable as named graphs.
+
+Writes are atomic per call, even across a crash: before a write, the store takes a checkpoint
+(RocksDB hard-links its files, so this is cheap); a write that fails, or a process killed in the
+middle, rolls back to that checkpoint the next time the store is opened.
 """
 
 from __future__ import annotations
@@ -25,12 +30,16 @@ from pydantic import BaseModel, ConfigDict
 
 from scholarkg.errors import QueryError, StoreError
 from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
+from scholarkg.vocab import MERGED_VIEW, TYPE, VIEW_INCLUDES
 
 MEMORY = ":memory:"
 CHUNK_TRIPLES = 250_000  # per load: bounds memory (a few chunks in flight), keeps loads big
 _DB = "oxigraph"
 _CHECKPOINT = "checkpoint"
 _READ_ONLY_ATTEMPTS = 20
+_VIEW_QUERY = f"""SELECT ?view ?graph WHERE {{
+  GRAPH ?view {{ ?view <{TYPE}> <{MERGED_VIEW}> OPTIONAL {{ ?view <{VIEW_INCLUDES}> ?graph }} }}
+}}"""
 
 
 class QueryKind(StrEnum):
@@ -83,6 +92,7 @@ class EmbeddedStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._in_transaction = False
+        self._view: list[ox.NamedNode] | None = None
         if path is None:
             self._db = ox.Store()
             return
@@ -108,6 +118,7 @@ class EmbeddedStore:
         self = cls.__new__(cls)
         self.path = path
         self._in_transaction = False
+        self._view = None
         folders = (snapshot,) if snapshot is not None else (path / _CHECKPOINT, path / _DB)
         for attempt in range(_READ_ONLY_ATTEMPTS):
             for folder in folders:
@@ -183,8 +194,12 @@ class EmbeddedStore:
 
         Nested transactions join the outermost one.
         """
+        self._view = None  # what is written may change the view
         if self._in_transaction:
-            yield
+            try:
+                yield
+            finally:
+                self._view = None
             return
         self._in_transaction = True
         try:
@@ -192,6 +207,7 @@ class EmbeddedStore:
                 yield
         finally:
             self._in_transaction = False
+            self._view = None
 
     @contextlib.contextmanager
     def _outermost_transaction(self) -> Iterator[None]:
@@ -249,7 +265,13 @@ class EmbeddedStore:
             ox.Variable(k): _to_ox(t) for k, t in (substitutions or {}).items()
         }
         try:
-            answer = self._db.query(sparql, use_default_graph_as_union=True, substitutions=subs)
+            view = self._default_view()
+            answer = self._db.query(
+                sparql,
+                substitutions=subs,
+                use_default_graph_as_union=view is None,
+                default_graph=view,  # type: ignore[arg-type]
+            )
         except SyntaxError as exc:
             raise QueryError(f"the query does not parse: {exc}") from None
         except (OSError, RuntimeError) as exc:
@@ -290,7 +312,9 @@ class EmbeddedStore:
         if default_graphs is not None:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         elif union:
-            options["use_default_graph_as_union"] = True
+            view = self._default_view()
+            options["use_default_graph_as_union"] = view is None
+            options["default_graph"] = view
         if named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
@@ -326,6 +350,32 @@ class EmbeddedStore:
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"the update failed: {exc}") from None
 
+    def default_graphs(self) -> list[str] | None:
+        """The graphs whose union is the default graph of queries: the merged view and what it
+        includes; None when it is the union of all named graphs (no merged view)."""
+        if self._view is None:
+            found = self._db.query(_VIEW_QUERY)
+            assert isinstance(found, ox.QuerySolutions)
+            view: dict[str, None] = {}
+            for row in found:
+                for term in (row["view"], row["graph"]):
+                    if isinstance(term, ox.NamedNode):
+                        view[term.value] = None
+            self._view = [ox.NamedNode(g) for g in sorted(view)]
+        return [g.value for g in self._view] or None
+
+    @contextlib.contextmanager
+    def seeing(self, graphs: list[str]) -> Iterator[None]:
+        """Queries inside see the union of these graphs as their default graph."""
+        self._view = [ox.NamedNode(g) for g in graphs]
+        try:
+            yield
+        finally:
+            self._view = None
+
+    def _default_view(self) -> list[ox.NamedNode] | None:
+        return self._view if self.default_graphs() is not None else None
+
     def named_graphs(self) -> list[str]:
         """The named graphs, sorted."""
         return sorted(g.value for g in self._db.named_graphs() if isinstance(g, ox.NamedNode))
@@ -340,7 +390,12 @@ class EmbeddedStore:
                 raise StoreError(f"the store has no graph <{graph}>")
             dumped = self._db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
             return bytes(dumped or b"")
-        union = self._db.query("CONSTRUCT WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        view = self._default_view()
+        union = self._db.query(
+            "CONSTRUCT WHERE { ?s ?p ?o }",
+            use_default_graph_as_union=view is None,
+            default_graph=view,  # type: ignore[arg-type]
+        )
         assert isinstance(union, ox.QueryTriples)
         return bytes(union.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")
 

@@ -38,6 +38,7 @@ PREFIXES: dict[str, str] = {
 
 TYPE = IRI(RDF + "type")
 LABEL = IRI(RDFS + "label")
+SAME_AS = IRI(OWL + "sameAs")
 
 # classes
 PAPER = IRI(SKG + "Paper")
@@ -46,6 +47,9 @@ ORGANIZATION = IRI(SKG + "Organization")
 AUTHORSHIP = IRI(SKG + "Authorship")
 VENUE = IRI(SKG + "Venue")
 PREPRINT_SERVER = IRI(SKG + "PreprintServer")
+CONFERENCE = IRI(SKG + "Conference")
+JOURNAL = IRI(SKG + "Journal")
+WORKSHOP = IRI(SKG + "Workshop")
 VERSION = IRI(SKG + "Version")
 SOURCE = IRI(SKG + "Source")
 PROV_ENTITY = IRI(PROV + "Entity")
@@ -74,11 +78,19 @@ JOURNAL_REF = IRI(SKG + "journalRef")
 REPORT_NUMBER = IRI(SKG + "reportNumber")
 MSC_CLASS = IRI(SKG + "mscClass")
 ACM_CLASS = IRI(SKG + "acmClass")
+PAGES = IRI(SKG + "pages")
+PUBLICATION_YEAR = IRI(SKG + "publicationYear")
+CATEGORY = IRI(SKG + "category")
+PRIMARY_CATEGORY = IRI(SKG + "primaryCategory")
+PAGE = IRI(FOAF + "page")
 
 # authorship, version, agent, source properties
 POSITION = IRI(SKG + "position")
 NAME_AS_WRITTEN = IRI(SKG + "nameAsWritten")
 AUTHOR = IRI(SKG + "author")
+GIVEN_NAME_AS_WRITTEN = IRI(SKG + "givenNameAsWritten")
+FAMILY_NAME_AS_WRITTEN = IRI(SKG + "familyNameAsWritten")
+AFFILIATION_AS_WRITTEN = IRI(SKG + "affiliationAsWritten")
 VERSION_NUMBER = IRI(SKG + "versionNumber")
 SUBMITTED = IRI(SKG + "submitted")
 NAME = IRI(FOAF + "name")
@@ -88,3 +100,8 @@ FILE_NAME = IRI(SKG + "fileName")
 SHA256 = IRI(SKG + "sha256")
 ENTRY_COUNT = IRI(SKG + "entryCount")
 HOMEPAGE = IRI(FOAF + "homepage")
+
+# the merged view over several sources (merging.py): a graph that says what it is, and which
+# other graphs (the vocabularies) the default graph of queries takes with it
+MERGED_VIEW = IRI(SKG + "MergedView")
+VIEW_INCLUDES = IRI(SKG + "viewIncludes")
