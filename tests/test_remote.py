@@ -116,6 +116,7 @@ def comparable(result: QueryResult) -> list[tuple[object, ...]]:
 
 #: Stored queries Virtuoso 7.2 answers differently (open work: docs/remote-stores.md).
 VIRTUOSO_DIFFERS = {
+    # no standard text both engines can run; a Virtuoso variant is proposed in the docs
     "collaboration_path": "a false ?k guard folded away: TR..., a path with no bound end",
 }
 
