@@ -353,3 +353,22 @@ def test_virtuoso_refuses_anonymous_writes(virtuoso_server: RemoteServer) -> Non
             anonymous.update(f'INSERT DATA {{ GRAPH <{ID}graph/x> {{ <{ID}a> <{ID}b> "c" }} }}')
     finally:
         anonymous.close()
+
+
+def test_an_update_that_must_not_run_twice_is_not_resent(oxigraph_server: RemoteServer) -> None:
+    """The final MOVE of an ingest: a connection lost after the request was sent may mean the
+    server ran it; sending it again would move an empty staging graph over the new data."""
+    insert = f'INSERT DATA {{ GRAPH <{ID}graph/x> {{ <{ID}a> <{ID}b> "c" }} }}'
+    proxy = FaultyProxy(oxigraph_server.query_url, serve=0, fail=1, status=None)
+    store = _through(proxy, oxigraph_server, retries=3, backoff=0.01)
+    try:
+        with pytest.raises(StoreError, match="not sent again"):
+            store.update(insert, once=True)
+        assert proxy.seen == 1
+        proxy.plan["fail"] = 1
+        store.update(insert)  # an ordinary update: sent again
+        assert proxy.seen == 3
+    finally:
+        store.close()
+        proxy.close()
+        oxigraph_server.clear()

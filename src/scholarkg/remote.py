@@ -282,15 +282,29 @@ class RemoteStore:
 
     # -- HTTP ------------------------------------------------------------------------------
 
-    def _send(self, what: str, request: Callable[[], httpx.Response]) -> httpx.Response:
-        """A request, retried with backoff on transient failures; errors say what failed."""
+    def _send(
+        self, what: str, request: Callable[[], httpx.Response], *, resend: bool = True
+    ) -> httpx.Response:
+        """A request, retried with backoff on transient failures; errors say what failed.
+
+        With ``resend`` false (a request that must not run twice), it is sent again only when it
+        cannot have reached the server: a refused connection, 429 or 503.
+        """
         delay = self.backoff
         for attempt in range(self.retries + 1):
             try:
                 response = request()
             except httpx.TransportError as exc:
                 failure = f"{type(exc).__name__}: {exc}"
+                if not resend and not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+                    raise StoreError(
+                        f"{what} at {self.endpoints.query} got no answer ({failure}); the server "
+                        "may have run it or not, so it was not sent again: look at the store "
+                        "before ingesting again"
+                    ) from None
             else:
+                if not resend and response.status_code not in {429, 503}:
+                    return self._check(what, response)
                 if response.status_code not in _TRANSIENT:
                     return self._check(what, response)
                 failure = f"HTTP {response.status_code}"
@@ -319,8 +333,9 @@ class RemoteStore:
     def _update_url(self) -> str:
         return self.endpoints.update or self.endpoints.query
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL 1.1 Update on the server."""
+    def update(self, sparql: str, *, base_iri: str | None = None, once: bool = False) -> None:
+        """Run a SPARQL 1.1 Update on the server; ``once``: an update that must not run twice
+        (never resent after it may have reached the server, and waited for without limit)."""
         del base_iri  # the server resolves relative IRIs against its own base
         what = (
             "the update"
@@ -330,13 +345,16 @@ class RemoteStore:
                 "its own)"
             )
         )
+        timeout = httpx.Timeout(30.0, read=None) if once else httpx.USE_CLIENT_DEFAULT
         self._send(
             what,
             lambda: self._client.post(
                 self._update_url(),
                 data={"update": sparql},
                 headers={"Accept": "*/*"},
+                timeout=timeout,
             ),
+            resend=not once,
         )
 
     # -- reading ---------------------------------------------------------------------------
@@ -574,7 +592,9 @@ class RemoteStore:
             registered = " ".join(f"<{g}> a <{SD_NAMED_GRAPH}> ." for g in staged)
             moves.append(f"DELETE DATA {{ GRAPH <{self.index}> {{ {marks} }} }}")
             moves.append(f"INSERT DATA {{ GRAPH <{self.index}> {{ {registered} }} }}")
-            self.update(" ;\n".join(moves))
+            # not resent: MOVE SILENT from a staging graph a first run already moved would
+            # empty the graph
+            self.update(" ;\n".join(moves), once=True)
         except BaseException:
             with contextlib.suppress(StoreError, QueryError):
                 self._drop_staging(list(staged.values()))
