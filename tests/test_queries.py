@@ -89,6 +89,41 @@ def test_bad_definitions_fail_at_load_naming_the_file(
     assert str(path) in caught.value.message
 
 
+def test_an_engine_variant_is_loaded_beside_its_query(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    (tmp_path / "dialects" / "virtuoso").mkdir(parents=True)
+    variant = "SELECT ?since ?paper WHERE { ?paper <urn:x> ?since } OPTION (QUIETCAST)\n"
+    write(tmp_path / "dialects" / "virtuoso", variant)
+    query = load_catalogue(tmp_path)["q"]
+    assert query.text_for("virtuoso") == variant
+    assert query.text_for(None) == query.sparql != variant
+    assert query.text_for("qlever") == query.sparql
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("q.rq", "SELECT ?paper WHERE { ?paper ?p ?o }\n", "never uses parameter ?since"),
+        ("other.rq", "SELECT ?since WHERE { ?s ?p ?since }\n", "no stored query 'other'"),
+    ],
+)
+def test_a_bad_variant_fails_at_load_naming_the_file(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    write(tmp_path, GOOD)
+    folder = tmp_path / "dialects" / "virtuoso"
+    folder.mkdir(parents=True)
+    path = write(folder, text, name)
+    with pytest.raises(QueryDefinitionError, match=re.escape(message)) as caught:
+        load_catalogue(tmp_path)
+    assert str(path) in caught.value.message
+
+
+def test_shipped_variants_are_the_virtuoso_collaboration_path() -> None:
+    variants = {name: sorted(q.variants) for name, q in load_catalogue().items() if q.variants}
+    assert variants == {"collaboration_path": ["virtuoso"]}
+
+
 def test_unknown_query_lists_the_catalogue() -> None:
     with pytest.raises(UsageError, match="papers_of"):
         get_query(load_catalogue(), "no_such_query")

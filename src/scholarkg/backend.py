@@ -30,6 +30,12 @@ class GraphStore(Protocol):
         """A query over the union of the store's graphs."""
         ...
 
+    @property
+    def dialect(self) -> str | None:
+        """The engine whose own texts of stored queries run here (``queries/dialects/``), if
+        any; None for standard SPARQL."""
+        ...
+
     def named_graphs(self) -> list[str]:
         """The store's named graphs, sorted."""
         ...

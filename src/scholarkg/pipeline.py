@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import rdflib
 from pydantic import Field
+from rdflib.compare import to_isomorphic
 
 from scholarkg.concepts import ConceptTagger, concepts_path
 from scholarkg.errors import NotConformingError, ParseError, UsageError
@@ -38,7 +39,7 @@ from scholarkg.resources import ontology_dir
 from scholarkg.shapes import load_shapes, validate_graph
 from scholarkg.sources import arxiv_atom, bibtex
 from scholarkg.sources.arxiv_listing import iter_entries, read_lines
-from scholarkg.store import EmbeddedStore
+from scholarkg.store import EmbeddedStore, ntriples_lines
 from scholarkg.terms import IRI, Triple
 from scholarkg.vocab import SKG
 
@@ -327,11 +328,27 @@ def ingest_file(
         papers = PaperIndex.of_store(store, options.base, excluding=graph)
     if isinstance(store, RemoteStore):
         return _ingest_remote(path, store, options, tagger=tagger, progress=progress, papers=papers)
+    return _ingest_embedded(path, store, options, tagger=tagger, progress=progress, papers=papers)
+
+
+def _ingest_embedded(
+    path: Path,
+    store: EmbeddedStore,
+    options: IngestOptions,
+    *,
+    tagger: ConceptTagger | None,
+    progress: ProgressFn | None,
+    papers: PaperIndex,
+    also: Callable[[str], object] | None = None,
+) -> IngestReport:
+    """Ingest into the embedded store in one transaction; ``also`` gets each mapped line too."""
+    graph = IriMinter(options.base).graph(source_id_of(path, options))
     tagger = tagger or ConceptTagger.from_file()
     with store.transaction():
         with store.replacing_graph(graph) as writer:
+            write = writer.write if also is None else _tee(writer.write, also)
             report = map_file(
-                path, options, tagger=tagger, write=writer.write, progress=progress, papers=papers
+                path, options, tagger=tagger, write=write, progress=progress, papers=papers
             )
         load_vocabularies(store, options.base)
         if options.validate_data:
@@ -347,6 +364,14 @@ def ingest_file(
     return report
 
 
+def _tee(first: Callable[[str], object], second: Callable[[str], object]) -> Callable[[str], None]:
+    def write(line: str) -> None:
+        first(line)
+        second(line)
+
+    return write
+
+
 def _ingest_remote(
     path: Path,
     store: RemoteStore,
@@ -356,26 +381,61 @@ def _ingest_remote(
     progress: ProgressFn | None,
     papers: PaperIndex,
 ) -> IngestReport:
-    """Ingest into a SPARQL server: map and validate into a local staging store (the source
-    with the vocabularies it refers to), then replace the source's graph and the vocabularies'
-    on the server, each atomically for readers (``RemoteStore.replace_graphs``), and rebuild
-    the merged view there."""
-    with tempfile.TemporaryDirectory(prefix=".scholarkg-staging-") as folder:
-        staging = EmbeddedStore(Path(folder) / "store")
-        try:
-            report = ingest_file(
-                path, staging, options, tagger=tagger, progress=progress, papers=papers
-            )
-            files: dict[str, Path] = {}
-            for graph in staging.named_graphs():
-                files[graph] = Path(folder) / f"graph-{len(files)}.nt"
-                with files[graph].open("wb") as output:
-                    staging.write_ntriples(output, IRI(graph))
-        finally:
-            staging.close()
-        store.replace_graphs(files)
+    """Ingest into a SPARQL server: the mapped lines stream to the server as they are made, into
+    a graph no reader sees yet (``RemoteStore.replacing``); validated, they also go into a local
+    staging store, where the source is validated with the vocabularies as embedded. Then the
+    source's graph and the vocabularies' are put in place in one update, and the merged view is
+    rebuilt there. A parse error or a violation drops what was sent."""
+    graph = IriMinter(options.base).graph(source_id_of(path, options))
+    categories = IriMinter(options.base).graph("arxiv-categories")
+    links = _LinkWatch(f"<{SKG}category>", f"<{SKG}primaryCategory>")
+    with store.replacing() as batch:
+        with batch.writer(graph) as upload:
+            write = _tee(upload.write, links)
+            if options.validate_data:
+                with tempfile.TemporaryDirectory(prefix=".scholarkg-staging-") as folder:
+                    staging = EmbeddedStore(Path(folder) / "store")
+                    try:
+                        report = _ingest_embedded(
+                            path,
+                            staging,
+                            options,
+                            tagger=tagger,
+                            progress=progress,
+                            papers=papers,
+                            also=write,
+                        )
+                    finally:
+                        staging.close()
+            else:
+                report = map_file(
+                    path,
+                    options,
+                    tagger=tagger or ConceptTagger.from_file(),
+                    write=write,
+                    progress=progress,
+                    papers=papers,
+                )
+        for name, (file, media) in vocabulary_files(options.base).items():
+            if name == categories and not (links.seen or name in store.named_graphs()):
+                continue
+            with batch.writer(name) as out:
+                for line in sorted(ntriples_lines(file.read_bytes(), media)):
+                    out.write(line)
     rebuild_view(store, options.base)
     return report
+
+
+class _LinkWatch:
+    """Whether any N-Triples line it was given has one of these predicates."""
+
+    def __init__(self, *predicates: str) -> None:
+        self.needles = tuple(f" {p} " for p in predicates)
+        self.seen = False
+
+    def __call__(self, line: str) -> None:
+        if not self.seen and any(needle in line for needle in self.needles):
+            self.seen = True
 
 
 def validate_source(store: GraphStore, graph: IRI, base: str) -> ValidationReport:
@@ -391,21 +451,47 @@ def validate_in_store(
     The shapes run as SPARQL queries on the store (``validation``); shapes that engine cannot
     compile are checked by pySHACL over a copy of the data instead.
     """
-    if not unsupported_features(shapes):
-        return validate_store(store, compile_cached(shapes), focus_graph=focus_graph)
+    compiled = compile_cached(shapes)
+    if compiled is not None:
+        return validate_store(store, compiled, focus_graph=focus_graph)
     data = graph_from_ntriples(store.dump_ntriples())
     return validate_graph(data, shapes)
 
 
-def compile_cached(shapes: rdflib.Graph) -> CompiledShapes:
-    """The compiled form of a shapes graph, compiled once per process and content."""
-    key = shapes.serialize(format="nt", encoding="utf-8")
-    return _compile(key)
+def compile_cached(shapes: rdflib.Graph) -> CompiledShapes | None:
+    """The compiled form of a shapes graph (None when the SPARQL engine cannot run it), worked
+    out once per process and content: graphs equal up to blank-node labels share it."""
+    return _compile(_ShapesKey(shapes))
+
+
+class _ShapesKey:
+    """A shapes graph, hashed and compared by its content (an isomorphism-invariant digest;
+    each parse of the same file labels its blank nodes anew)."""
+
+    def __init__(self, shapes: rdflib.Graph) -> None:
+        self.shapes = shapes
+        self.digest: int = to_isomorphic(shapes).graph_digest()  # type: ignore[no-untyped-call]
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ShapesKey) and other.digest == self.digest
 
 
 @functools.lru_cache(maxsize=4)
-def _compile(ntriples: bytes) -> CompiledShapes:
-    return compile_shapes(rdflib.Graph().parse(data=ntriples.decode("utf-8"), format="nt"))
+def _compile(key: _ShapesKey) -> CompiledShapes | None:
+    return None if unsupported_features(key.shapes) else compile_shapes(key.shapes)
+
+
+def vocabulary_files(base: str) -> dict[IRI, tuple[Path, str]]:
+    """The shipped vocabularies by the named graph each is loaded into: file and media type."""
+    minter = IriMinter(base)
+    return {
+        minter.graph("concepts"): (concepts_path(), "text/turtle"),
+        minter.graph("ontology"): (ontology_dir() / "scholarkg.ttl", "text/turtle"),
+        minter.graph("arxiv-categories"): (arxiv_atom.categories_path(), "text/turtle"),
+    }
 
 
 def load_vocabularies(store: EmbeddedStore, base: str) -> None:
@@ -415,12 +501,10 @@ def load_vocabularies(store: EmbeddedStore, base: str) -> None:
     The category scheme is left out of stores that do not use it (listings without subject
     codes), so they hold exactly the graphs they always did.
     """
-    minter = IriMinter(base)
-    store.load_file(minter.graph("concepts"), concepts_path(), "text/turtle")
-    store.load_file(minter.graph("ontology"), ontology_dir() / "scholarkg.ttl", "text/turtle")
-    categories = minter.graph("arxiv-categories")
-    if categories in store.named_graphs() or links_arxiv_categories(store):
-        store.load_file(categories, arxiv_atom.categories_path(), "text/turtle")
+    categories = IriMinter(base).graph("arxiv-categories")
+    for graph, (file, media) in vocabulary_files(base).items():
+        if graph != categories or graph in store.named_graphs() or links_arxiv_categories(store):
+            store.load_file(graph, file, media)
 
 
 def links_arxiv_categories(store: EmbeddedStore) -> bool:

@@ -112,6 +112,13 @@ class StoredQuery(Record):
     tags: tuple[str, ...] = ()
     params: dict[str, QueryParam] = Field(default_factory=dict)
     sparql: str
+    variants: dict[str, str] = Field(
+        default_factory=dict, description="an engine's own text of the query, by dialect"
+    )
+
+    def text_for(self, dialect: str | None) -> str:
+        """The text to run on an engine of this dialect (None: standard SPARQL)."""
+        return self.variants.get(dialect or "", self.sparql)
 
     @property
     def kind(self) -> QueryKind:
@@ -218,13 +225,38 @@ def parse_query_file(path: Path, store: EmbeddedStore | None = None) -> StoredQu
 
 
 def load_catalogue(folder: Path | None = None) -> dict[str, StoredQuery]:
-    """Every stored query of a folder (the shipped ``queries/`` by default), by name."""
+    """Every stored query of a folder (the shipped ``queries/`` by default), by name, with the
+    engine-specific texts of ``dialects/<dialect>/<name>.rq`` beside them."""
     folder = folder or queries_dir()
     checker = EmbeddedStore(None)
     try:
-        return {p.stem: parse_query_file(p, checker) for p in sorted(folder.glob("*.rq"))}
+        catalogue = {p.stem: parse_query_file(p, checker) for p in sorted(folder.glob("*.rq"))}
     finally:
         checker.close()
+    variants: dict[str, dict[str, str]] = {}
+    for path in sorted(folder.glob("dialects/*/*.rq")):
+        query = catalogue.get(path.stem)
+        if query is None:
+            raise QueryDefinitionError(f"{path}: no stored query {path.stem!r} to be a variant of")
+        variants.setdefault(path.stem, {})[path.parent.name] = read_variant(path, query)
+    return {
+        name: query.model_copy(update={"variants": variants[name]}) if name in variants else query
+        for name, query in catalogue.items()
+    }
+
+
+def read_variant(path: Path, query: StoredQuery) -> str:
+    """An engine's own text of a stored query: it must use every parameter the query declares
+    (the standard text's header is the one that counts)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryDefinitionError(f"{path}: cannot read ({exc})") from None
+    body = _strip_comments(text)
+    for param in query.params:
+        if not re.search(rf"[?$]{param}\b", body):
+            raise QueryDefinitionError(f"{path}: the variant never uses parameter ?{param}")
+    return text
 
 
 def get_query(catalogue: dict[str, StoredQuery], name: str) -> StoredQuery:
@@ -494,7 +526,7 @@ def run_stored(
 ) -> QueryResult:
     """Run a stored query with its parameters bound as RDF terms (by ``bind_values``)."""
     bound = Binder(store, base).bind(query, raw)
-    result = store.query(bind_values(query.sparql, bound))
+    result = store.query(bind_values(query.text_for(store.dialect), bound))
     if result.kind is not QueryKind.SELECT or not query.params:
         return result
     return project(result, [v for v in result.variables if v not in query.params])

@@ -21,9 +21,12 @@ Credentials come from the environment only (``SCHOLARKG_ENDPOINT_USER``/``_PASSW
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
+import queue
+import threading
 import time
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -40,7 +43,7 @@ from scholarkg.records import Record
 from scholarkg.sparql_text import tokens
 from scholarkg.store import QueryKind, QueryResult, ntriples_lines
 from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
-from scholarkg.vocab import MERGED_VIEW, VIEW_INCLUDES
+from scholarkg.vocab import MERGED_VIEW, SD_NAMED_GRAPH, STAGING_GRAPH, VIEW_INCLUDES
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _VIEW_QUERY = f"""SELECT ?view ?graph WHERE {{
@@ -49,9 +52,6 @@ _VIEW_QUERY = f"""SELECT ?view ?graph WHERE {{
 
 T = TypeVar("T")
 INDEX = "graph/index"
-SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#NamedGraph"
-#: How the index marks a graph that holds data on its way in (not yet one of scholarkg's).
-STAGING_GRAPH = "urn:scholarkg:StagingGraph"
 #: Triples per INSERT DATA (Virtuoso refuses more than about 1,400 in one operation).
 INSERT_CHUNK_TRIPLES = 1_000
 #: Bytes per Graph Store POST.
@@ -106,8 +106,18 @@ class Credentials(Record):
             return httpx.DigestAuth(self.user, self.password or "")
         return httpx.BasicAuth(self.user, self.password or "")
 
+    def secrets(self) -> list[str]:
+        """The texts that give the credentials away: password, token, and their header forms."""
+        found = [s for s in (self.password, self.token) if s]
+        if self.user is not None:
+            pair = f"{self.user}:{self.password or ''}".encode()
+            found.append(base64.b64encode(pair).decode("ascii"))
+        return found
+
     def __repr__(self) -> str:  # never show the secret
         return f"Credentials(scheme={self.scheme!r}, user={self.user!r})"
+
+    __str__ = __repr__
 
 
 class _Bearer(httpx.Auth):
@@ -255,8 +265,10 @@ class RemoteStore:
         self._client = httpx.Client(
             timeout=timeout, auth=credentials.httpx_auth() if credentials else None
         )
+        self._secrets = credentials.secrets() if credentials else []
         self._graphs: list[str] | None = None
         self._view: list[str] | None = None
+        self._server: str | None = None  # the Server header of the last answer
 
     @classmethod
     def connect(
@@ -280,6 +292,13 @@ class RemoteStore:
         """Where the store is, for messages."""
         return self.endpoints.query
 
+    @property
+    def dialect(self) -> str | None:
+        """ "virtuoso" when the server says it is Virtuoso (its Server header), else None."""
+        if self._server is None:
+            self._select("ASK {}", dataset=False)
+        return "virtuoso" if (self._server or "").startswith("Virtuoso/") else None
+
     # -- HTTP ------------------------------------------------------------------------------
 
     def _send(
@@ -294,6 +313,7 @@ class RemoteStore:
         for attempt in range(self.retries + 1):
             try:
                 response = request()
+                self._server = response.headers.get("server", "")
             except httpx.TransportError as exc:
                 failure = f"{type(exc).__name__}: {exc}"
                 if not resend and not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
@@ -316,11 +336,13 @@ class RemoteStore:
             f"({failure}); the server may be down"
         )
 
-    @staticmethod
-    def _check(what: str, response: httpx.Response) -> httpx.Response:
+    def _check(self, what: str, response: httpx.Response) -> httpx.Response:
         if response.status_code < 400:
             return response
-        detail = " ".join(response.text.split())[:500]
+        detail = " ".join(response.text.split())
+        for secret in self._secrets:  # a server or proxy that echoes the request
+            detail = detail.replace(secret, "***")
+        detail = detail[:500]
         if response.status_code in {401, 403}:
             raise StoreError(
                 f"{what}: the server refused access (HTTP {response.status_code}); check "
@@ -507,100 +529,61 @@ class RemoteStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Remote writes are atomic per ``replace_graphs`` call; this only groups code."""
+        """Remote writes are atomic per ``replacing`` batch; this only groups code."""
         yield
 
-    def _staging(self, graph: str) -> str:
-        return f"{self.base}graph/staging/{uuid.uuid4().hex}/{graph.rsplit('/', 1)[-1]}"
-
-    def _upload(self, target: str, lines: Iterable[str]) -> int:
-        """Add N-Triples lines to a graph (by the Graph Store protocol, else INSERT DATA); the
-        number of chunks sent."""
-        sent = 0
-        if self.endpoints.gsp:
-            gsp = self.endpoints.gsp
-            for chunk in _chunks(lines, GSP_CHUNK_BYTES, by_bytes=True):
-                sent += 1
-                body = "".join(chunk).encode("utf-8")
-                self._send(
-                    f"loading into <{target}>",
-                    lambda body=body: self._client.post(  # type: ignore[misc]
-                        gsp,
-                        params={"graph": target},
-                        content=body,
-                        headers={"Content-Type": "application/n-triples"},
-                    ),
-                )
-            return sent
-        # blank nodes: a template, not INSERT DATA (Virtuoso refuses them there), and all in
-        # one request, as a blank node's label only holds within one request
-        with_blanks: list[str] = []
-
-        def without_blanks() -> Iterator[str]:
-            for line in lines:
-                if "_:" in line:
-                    with_blanks.append(line)
-                else:
-                    yield line
-
-        for chunk in _chunks(without_blanks(), INSERT_CHUNK_TRIPLES):
-            sent += 1
-            self.update(f"INSERT DATA {{ GRAPH <{target}> {{ {''.join(chunk)} }} }}")
-        if with_blanks:
-            sent += 1
-            self.update(f"INSERT {{ GRAPH <{target}> {{ {''.join(with_blanks)} }} }} WHERE {{}}")
-        return sent
-
-    def replace_graphs(self, sources: dict[str, Path]) -> None:
-        """Replace each named graph by the N-Triples file given for it; readers see the old
-        graphs until one final update request moves all the new ones in."""
-
-        def loader(path: Path) -> Callable[[str], bool]:
-            def fill(staging: str) -> bool:
-                with path.open(encoding="utf-8") as handle:
-                    return bool(self._upload(staging, (line for line in handle if line.strip())))
-
-            return fill
-
-        self.rebuild_graphs({graph: loader(path) for graph, path in sources.items()})
-
-    def rebuild_graphs(self, fills: dict[str, Callable[[str], bool]]) -> None:
-        """Replace each named graph by what its function writes into the staging graph it is
-        given (True if it wrote anything); readers see the old graphs until one final update
-        request moves all the new ones in.
-
-        Staging graphs are recorded in the index before anything is loaded into them, so those
-        of an ingest that could not clean up (the server went away) are dropped by the next.
-        """
+    @contextlib.contextmanager
+    def replacing(self) -> Iterator[Replacement]:
+        """A batch of graphs to replace: write each through ``batch.writer(graph)``; readers see
+        the old graphs until one final update request puts all the new ones in place. If
+        anything fails before that request, what was written is dropped and the old graphs are
+        untouched."""
         self._drop_leftover_staging()
-        staged = {graph: self._staging(graph) for graph in fills}
-        marks = " ".join(f"<{s}> a <{STAGING_GRAPH}> ." for s in staged.values())
-        filled: set[str] = set()
+        batch = Replacement(self)
         try:
-            self.update(f"INSERT DATA {{ GRAPH <{self.index}> {{ {marks} }} }}")
-            for graph, fill in fills.items():
-                if fill(staged[graph]):
-                    filled.add(graph)
-            # one request: atomic as a whole on Oxigraph; each MOVE atomic on Virtuoso, which
-            # runs the operations of a request one by one (docs/remote-stores.md)
-            moves = [
-                f"MOVE SILENT <{staging}> TO <{graph}>"
-                if graph in filled
-                else f"DROP SILENT GRAPH <{graph}>"
-                for graph, staging in staged.items()
-            ]
-            registered = " ".join(f"<{g}> a <{SD_NAMED_GRAPH}> ." for g in staged)
-            moves.append(f"DELETE DATA {{ GRAPH <{self.index}> {{ {marks} }} }}")
-            moves.append(f"INSERT DATA {{ GRAPH <{self.index}> {{ {registered} }} }}")
-            # not resent: MOVE SILENT from a staging graph a first run already moved would
-            # empty the graph
-            self.update(" ;\n".join(moves), once=True)
+            yield batch
+            batch.commit()
         except BaseException:
             with contextlib.suppress(StoreError, QueryError):
-                self._drop_staging(list(staged.values()))
+                self._drop_staging(batch.targets)
             raise
         finally:
             self._graphs = self._view = None
+
+    def rebuild_graphs(self, fills: dict[str, Callable[[str], bool]]) -> None:
+        """Replace each named graph by what its function writes into the graph it is given (True
+        if it wrote anything), in one batch (``replacing``)."""
+        with self.replacing() as batch:
+            for graph, fill in fills.items():
+                if fill(batch.target(graph)):
+                    batch.filled.add(graph)
+
+    def _bulk_loads(self) -> bool:
+        """Whether the server is an Oxigraph server, whose Graph Store POSTs take
+        ``no_transaction`` (its bulk loader: fast, not atomic; used on unregistered graphs only)."""
+        return (self._server or "").startswith("Oxigraph/")
+
+    def _post_lines(self, target: str, lines: list[str]) -> None:
+        """Add N-Triples lines to a graph, by the Graph Store protocol, else INSERT DATA."""
+        if self.endpoints.gsp:
+            params = {"graph": target}
+            if self._bulk_loads():
+                params["no_transaction"] = ""
+            body = "".join(lines).encode("utf-8")
+            self._send(
+                f"loading into <{target}>",
+                lambda: self._client.post(
+                    str(self.endpoints.gsp),
+                    params=params,
+                    content=body,
+                    headers={"Content-Type": "application/n-triples"},
+                ),
+            )
+        elif any("_:" in line for line in lines):
+            # a template, not INSERT DATA (Virtuoso refuses blank nodes there)
+            self.update(f"INSERT {{ GRAPH <{target}> {{ {''.join(lines)} }} }} WHERE {{}}")
+        else:
+            self.update(f"INSERT DATA {{ GRAPH <{target}> {{ {''.join(lines)} }} }}")
 
     def _drop_staging(self, graphs: list[str]) -> None:
         if not graphs:
@@ -642,14 +625,148 @@ def _parse(response: httpx.Response) -> rdflib.Graph:
         raise QueryError(f"the server's RDF answer ({media}) does not parse: {exc}") from None
 
 
-def _chunks(lines: Iterable[str], size: int, *, by_bytes: bool = False) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    filled = 0
-    for line in lines:
-        chunk.append(line if line.endswith("\n") else line + "\n")
-        filled += len(line) if by_bytes else 1
-        if filled >= size:
-            yield chunk
-            chunk, filled = [], 0
-    if chunk:
-        yield chunk
+def _staging_name(base: str, graph: str) -> str:
+    return f"{base}graph/staging/{uuid.uuid4().hex}/{graph.rsplit('/', 1)[-1]}"
+
+
+class Replacement:
+    """The graphs of one ``RemoteStore.replacing`` batch."""
+
+    def __init__(self, store: RemoteStore) -> None:
+        self.store = store
+        self.existing = set(store.named_graphs())
+        self.staged: dict[str, str] = {}  # graph -> where its new content goes
+        self.filled: set[str] = set()
+
+    @property
+    def targets(self) -> list[str]:
+        """The graphs this batch writes into."""
+        return list(self.staged.values())
+
+    def target(self, graph: str) -> str:
+        """Where the new content of ``graph`` goes, emptied: the graph itself while it is not one
+        of scholarkg's (no reader sees it before the commit registers it), else a staging graph.
+
+        It is marked as staging in the index first, so what a failed ingest leaves behind is
+        dropped by the next.
+        """
+        if graph not in self.staged:
+            target = _staging_name(self.store.base, graph) if graph in self.existing else graph
+            self.store.update(
+                f"INSERT DATA {{ GRAPH <{self.store.index}> {{ <{target}> a <{STAGING_GRAPH}> }} }}"
+                f" ;\nDROP SILENT GRAPH <{target}>"
+            )
+            self.staged[graph] = target
+        return self.staged[graph]
+
+    @contextlib.contextmanager
+    def writer(self, graph: str) -> Iterator[GraphWriter]:
+        """A writer of N-Triples lines for the new content of ``graph``."""
+        out = GraphWriter(self.store, self.target(graph))
+        try:
+            yield out
+        except BaseException:
+            out.abort()
+            raise
+        if out.close():
+            self.filled.add(graph)
+
+    def commit(self) -> None:
+        """Put every graph of the batch in place in one update request: atomic as a whole on
+        Oxigraph; each operation atomic on Virtuoso, which runs them one by one
+        (docs/remote-stores.md). Sent once: a resent MOVE SILENT of a graph a first run already
+        moved would empty it."""
+        if not self.staged:
+            return
+        operations = []
+        for graph, target in self.staged.items():
+            if graph in self.filled:
+                if target != graph:
+                    operations.append(f"MOVE SILENT <{target}> TO <{graph}>")
+                continue
+            operations.append(f"DROP SILENT GRAPH <{graph}>")
+            if target != graph:
+                operations.append(f"DROP SILENT GRAPH <{target}>")
+        index = self.store.index
+        marks = " ".join(f"<{t}> a <{STAGING_GRAPH}> ." for t in self.staged.values())
+        operations.append(f"DELETE DATA {{ GRAPH <{index}> {{ {marks} }} }}")
+        emptied = [g for g in self.staged if g not in self.filled and g in self.existing]
+        if emptied:
+            gone = " ".join(f"<{g}> a <{SD_NAMED_GRAPH}> ." for g in emptied)
+            operations.append(f"DELETE DATA {{ GRAPH <{index}> {{ {gone} }} }}")
+        if self.filled:
+            named = " ".join(f"<{g}> a <{SD_NAMED_GRAPH}> ." for g in sorted(self.filled))
+            operations.append(f"INSERT DATA {{ GRAPH <{index}> {{ {named} }} }}")
+        self.store.update(" ;\n".join(operations), once=True)
+
+
+class GraphWriter:
+    """Streams N-Triples lines into a graph on the server, in chunks (``GSP_CHUNK_BYTES`` by the
+    Graph Store protocol, else ``INSERT_CHUNK_TRIPLES`` per INSERT DATA) that a background thread
+    sends while the caller makes the next ones. Lines with blank nodes go in one last request,
+    as a blank node's label holds within one request only."""
+
+    def __init__(self, store: RemoteStore, target: str) -> None:
+        self.store = store
+        self.target = target
+        self.lines = 0
+        self._by_bytes = bool(store.endpoints.gsp)
+        self._size = GSP_CHUNK_BYTES if self._by_bytes else INSERT_CHUNK_TRIPLES
+        self._chunk: list[str] = []
+        self._filled = 0
+        self._blanks: list[str] = []
+        self._queue: queue.Queue[list[str] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._stopped = False
+        self._thread = threading.Thread(target=self._send_chunks, daemon=True)
+        self._thread.start()
+
+    def write(self, line: str) -> None:
+        """Add one N-Triples line."""
+        if not line.endswith("\n"):
+            line += "\n"
+        self.lines += 1
+        if line.startswith("_:") or "> _:" in line:
+            self._blanks.append(line)
+            return
+        self._chunk.append(line)
+        self._filled += len(line) if self._by_bytes else 1
+        if self._filled >= self._size:
+            self._put(self._chunk)
+            self._chunk, self._filled = [], 0
+
+    def _put(self, chunk: list[str]) -> None:
+        while True:
+            if self._error is not None:
+                raise self._error
+            try:
+                self._queue.put(chunk, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _send_chunks(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None and not self._stopped:
+                try:
+                    self.store._post_lines(self.target, chunk)
+                except BaseException as exc:  # handed to the writing thread
+                    self._error = exc
+
+    def close(self) -> bool:
+        """Send what is left and wait for it; whether any line was written."""
+        for rest in (self._chunk, self._blanks):
+            if rest:
+                self._put(rest)
+        self._chunk, self._blanks = [], []
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.lines > 0
+
+    def abort(self) -> None:
+        """Stop sending (what was sent is dropped with the batch)."""
+        self._stopped = True
+        self._queue.put(None)
+        self._thread.join()

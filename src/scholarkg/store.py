@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from scholarkg.errors import QueryError, StoreError
 from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
-from scholarkg.vocab import MERGED_VIEW, TYPE, VIEW_INCLUDES
+from scholarkg.vocab import MERGED_VIEW, SD_NAMED_GRAPH, STAGING_GRAPH, TYPE, VIEW_INCLUDES
 
 MEMORY = ":memory:"
 CHUNK_TRIPLES = 250_000  # per load: bounds memory (a few chunks in flight), keeps loads big
@@ -39,6 +39,11 @@ _CHECKPOINT = "checkpoint"
 _READ_ONLY_ATTEMPTS = 20
 _VIEW_QUERY = f"""SELECT ?view ?graph WHERE {{
   GRAPH ?view {{ ?view <{TYPE}> <{MERGED_VIEW}> OPTIONAL {{ ?view <{VIEW_INCLUDES}> ?graph }} }}
+}}"""
+#: The remote backend's index graph (when a remote ingest wrote here through ``scholarkg serve``)
+#: and the graphs it marks as staging.
+_INDEX_QUERY = f"""SELECT DISTINCT ?index ?g ?kind WHERE {{
+  VALUES ?kind {{ <{SD_NAMED_GRAPH}> <{STAGING_GRAPH}> }} GRAPH ?index {{ ?g <{TYPE}> ?kind }}
 }}"""
 
 
@@ -88,6 +93,8 @@ def _to_ox(term: AnyTerm) -> ox.NamedNode | ox.Literal | ox.BlankNode:
 
 class EmbeddedStore:
     """A pyoxigraph store on disk (a folder) or in memory (``path=None``)."""
+
+    dialect: str | None = None  # standard SPARQL: no engine-specific query texts
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
@@ -352,17 +359,34 @@ class EmbeddedStore:
 
     def default_graphs(self) -> list[str] | None:
         """The graphs whose union is the default graph of queries: the merged view and what it
-        includes; None when it is the union of all named graphs (no merged view)."""
+        includes; None when it is the union of all named graphs (no merged view).
+
+        A remote ingest into this store (through ``scholarkg serve``) keeps an index graph and
+        marks there the graphs it is still writing: both are left out.
+        """
         if self._view is None:
-            found = self._db.query(_VIEW_QUERY)
-            assert isinstance(found, ox.QuerySolutions)
+            hidden: set[str] = set()
+            for row in self._solutions(_INDEX_QUERY):
+                hidden.add(row["index"].value)
+                if row["kind"].value == STAGING_GRAPH:
+                    hidden.add(row["g"].value)
             view: dict[str, None] = {}
-            for row in found:
+            for row in self._solutions(_VIEW_QUERY):
+                if row["view"].value in hidden:
+                    continue
                 for term in (row["view"], row["graph"]):
                     if isinstance(term, ox.NamedNode):
                         view[term.value] = None
+            if not view and hidden:  # all but those; nothing (a graph no one has) if no other
+                others = [g for g in self.named_graphs() if g not in hidden]
+                view = dict.fromkeys(others or ["urn:scholarkg:no-graph"])
             self._view = [ox.NamedNode(g) for g in sorted(view)]
         return [g.value for g in self._view] or None
+
+    def _solutions(self, sparql: str) -> ox.QuerySolutions:
+        found = self._db.query(sparql)
+        assert isinstance(found, ox.QuerySolutions)
+        return found
 
     @contextlib.contextmanager
     def seeing(self, graphs: list[str]) -> Iterator[None]:

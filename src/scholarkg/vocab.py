@@ -105,3 +105,7 @@ HOMEPAGE = IRI(FOAF + "homepage")
 # other graphs (the vocabularies) the default graph of queries takes with it
 MERGED_VIEW = IRI(SKG + "MergedView")
 VIEW_INCLUDES = IRI(SKG + "viewIncludes")
+#: How the remote backend's index graph lists scholarkg's graphs, and marks a graph that holds
+#: data on its way in (no reader sees it).
+SD_NAMED_GRAPH = IRI("http://www.w3.org/ns/sparql-service-description#NamedGraph")
+STAGING_GRAPH = IRI("urn:scholarkg:StagingGraph")
