@@ -21,6 +21,7 @@ import contextlib
 import gzip
 import io
 import json
+import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -31,13 +32,14 @@ from typing import BinaryIO, cast
 import rdflib
 
 from scholarkg.canonical import Sorter, canonical_statements, sorted_statements, with_graph
-from scholarkg.formats import open_atomically
+from scholarkg.formats import open_atomically, remove_paths, stale_leftovers
 from scholarkg.jsonld import compact_nodes, load_context, readable_nodes
 from scholarkg.records import Record
 from scholarkg.store import EmbeddedStore, convert_rdf
 from scholarkg.terms import IRI
 from scholarkg.vocab import BIBO, CONCEPTS, FABIO, PREFIXES
 
+WORK_PREFIX = ".scholarkg-export-"  # then the process id: a dead process's is removed
 JSONLD_BATCH_LINES = 5_000  # statements compacted together (whole groups)
 _WRITE_BUFFER = 1 << 20
 GZIP_LEVEL = 6  # gzip's own default: most of level 9's ratio at a fraction of its time
@@ -289,11 +291,15 @@ def export_store(
     """Write the store (or one named graph of it) in a format to a binary stream.
 
     Quad formats keep the graph names unless ``keep_graphs`` is false. Sorting spills to
-    temporary files in ``work_dir`` (default: the system's temporary folder). ``progress``
-    hears what is being done, stage by stage.
+    temporary files in ``work_dir`` (default: the system's temporary folder), in a folder that
+    the next export there removes if this process dies. ``progress`` hears what is being done,
+    stage by stage.
     """
     keep = fmt.keeps_graphs if keep_graphs is None else keep_graphs and fmt.keeps_graphs
-    with tempfile.TemporaryDirectory(prefix=".scholarkg-export-", dir=work_dir) as folder:
+    if work_dir is not None:
+        remove_paths(stale_leftovers(work_dir, WORK_PREFIX))
+    prefix = f"{WORK_PREFIX}{os.getpid()}-"
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=work_dir) as folder:
         work = Path(folder)
         lines = sorted_statements(store, work, graph=graph, keep_graphs=keep, progress=progress)
         if progress is not None:

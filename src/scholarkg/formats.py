@@ -12,7 +12,9 @@ import csv
 import io
 import json
 import os
+import re
 import secrets
+import shutil
 import warnings
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
@@ -273,14 +275,59 @@ def write_atomically(path: Path, text: str) -> None:
         handle.write(text.encode("utf-8"))
 
 
+def temporary_name(path: Path, suffix: str) -> Path:
+    """A hidden name beside ``path`` for work on its way there, marked with this process's id so
+    that a later run can tell what a dead process left (``stale_leftovers``)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}{suffix}")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (ours, or anyone's)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def stale_leftovers(folder: Path, prefix: str, suffix: str = "") -> list[Path]:
+    """The entries of ``folder`` named ``<prefix><pid>-...<suffix>`` whose process is dead: what a
+    killed run left (a live run's are kept, so runs side by side do not disturb each other)."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-[^/]*" + re.escape(suffix))
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [
+        entry
+        for entry in entries
+        if (match := pattern.fullmatch(entry.name)) and not process_alive(int(match.group(1)))
+    ]
+
+
+def remove_paths(paths: Iterable[Path]) -> None:
+    """Delete files and folders, as far as possible."""
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def open_atomically(path: Path) -> Iterator[BinaryIO]:
     """A binary file to stream into that appears at ``path`` whole when the block ends, or not
     at all if the block raises or the process dies (a temporary file beside it, fsync, rename).
+    The temporary file of a process that died is removed by the next write to ``path``.
 
     The file gets the permissions a new file gets (umask), not the private ones of mkstemp.
     """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    remove_paths(stale_leftovers(path.parent, f".{path.name}.", ".tmp"))
+    temporary = temporary_name(path, ".tmp")
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:

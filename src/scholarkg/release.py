@@ -16,8 +16,9 @@ Nothing in it depends on the clock or the machine: dumps are deterministic (see
 ``scholarkg.export``), gzip headers carry no name and no time, the description's date is derived
 from the data, and the version defaults to that date and a digest of the data. The bundle is
 built in a hidden folder beside its destination and renamed into place only when it is complete:
-a failed or interrupted release leaves no bundle. A store that violates the shapes is not
-released.
+a failed or interrupted release leaves no bundle, and the next release removes what a killed one
+left (or puts the previous bundle back, if it was killed while swapping them). A store that
+violates the shapes is not released.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from secrets import token_hex
 from typing import BinaryIO, cast
 
 import rdflib
@@ -35,6 +35,7 @@ import rdflib
 from scholarkg import __version__
 from scholarkg.errors import NotConformingError, UsageError
 from scholarkg.export import ExportFormat, export_store, gzipped, serialize_graph
+from scholarkg.formats import remove_paths, stale_leftovers, temporary_name
 from scholarkg.pipeline import validate_in_store
 from scholarkg.records import Record
 from scholarkg.reports import Severity, render_text, verdict
@@ -175,9 +176,18 @@ def _check_destination(folder: Path, overwrite: bool) -> None:
         raise UsageError(f"{folder}: not empty; choose a new folder or pass --overwrite")
 
 
+def _recover(folder: Path) -> None:
+    """Undo what a killed release left beside ``folder``: put back the previous bundle if it
+    was moved aside and the new one did not take its place, and remove partial bundles."""
+    olds = stale_leftovers(folder.parent, f".{folder.name}.", ".old")
+    if olds and not folder.exists():
+        olds.pop().rename(folder)  # only one release at a time moves a bundle aside
+    remove_paths([*olds, *stale_leftovers(folder.parent, f".{folder.name}.", ".partial")])
+
+
 def _move_into_place(staging: Path, folder: Path) -> None:
     if folder.is_dir() and any(folder.iterdir()):
-        old = folder.with_name(f".{folder.name}.{token_hex(6)}.old")
+        old = temporary_name(folder, ".old")
         folder.rename(old)
         staging.rename(folder)
         shutil.rmtree(old, ignore_errors=True)
@@ -199,7 +209,8 @@ def build_release(
     progress: Progress = _silent,
 ) -> ReleaseReport:
     """Write a release bundle of the store to ``folder``, whole or not at all; ``progress``
-    hears each stage."""
+    hears each stage. What a killed release left beside ``folder`` is undone first."""
+    _recover(folder)
     _check_destination(folder, overwrite)
     progress("validating the store")
     report = validate_in_store(store, load_shapes(base=options.base))
@@ -209,7 +220,7 @@ def build_release(
             render_text(report),
         )
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.with_name(f".{folder.name}.{token_hex(6)}.partial")
+    staging = temporary_name(folder, ".partial")
     staging.mkdir()
     try:
         digest = _write_dumps(store, staging, progress)
