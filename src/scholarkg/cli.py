@@ -793,7 +793,8 @@ def serve(
     folder = Path(settings.store)
     if not folder.is_dir():
         raise UsageError(f"no store at {folder}: build one first (scholarkg build)")
-    token = os.environ.get("SCHOLARKG_UPDATE_TOKEN") or None
+    # taken out of the environment, so the worker processes (and /proc/PID/environ) lack it
+    token = os.environ.pop("SCHOLARKG_UPDATE_TOKEN", None) or None
     if not read_only and not token:
         raise UsageError("--enable-update needs a bearer token in SCHOLARKG_UPDATE_TOKEN")
     options = ServerOptions(

@@ -512,6 +512,12 @@ class RemoteStore:
             out |= self._graph_lines(graph, sub)
         return out
 
+    def holds(self, graph: str) -> bool:
+        """Whether the server has a graph of this name with anything in it, in scholarkg's index
+        or not."""
+        answer = self._select(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", dataset=False)
+        return bool(answer.boolean)
+
     def _count(self, pattern: str) -> int:
         answer = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
         first = answer.rows[0][0] if answer.rows else None
@@ -644,14 +650,17 @@ class Replacement:
         return list(self.staged.values())
 
     def target(self, graph: str) -> str:
-        """Where the new content of ``graph`` goes, emptied: the graph itself while it is not one
-        of scholarkg's (no reader sees it before the commit registers it), else a staging graph.
+        """Where the new content of ``graph`` goes, emptied: the graph itself while the server
+        has no such graph (no reader sees it before the commit registers it), else a staging
+        graph (also for a graph scholarkg's index does not list: readers that take the server's
+        own dataset may see it).
 
         It is marked as staging in the index first, so what a failed ingest leaves behind is
         dropped by the next.
         """
         if graph not in self.staged:
-            target = _staging_name(self.store.base, graph) if graph in self.existing else graph
+            new = graph not in self.existing and not self.store.holds(graph)
+            target = graph if new else _staging_name(self.store.base, graph)
             self.store.update(
                 f"INSERT DATA {{ GRAPH <{self.store.index}> {{ <{target}> a <{STAGING_GRAPH}> }} }}"
                 f" ;\nDROP SILENT GRAPH <{target}>"

@@ -28,7 +28,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 from pydantic import BaseModel, ConfigDict
 
-from scholarkg.errors import QueryError, StoreError
+from scholarkg.errors import QueryError, StoreError, UsageError
 from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
 from scholarkg.vocab import MERGED_VIEW, SD_NAMED_GRAPH, STAGING_GRAPH, TYPE, VIEW_INCLUDES
 
@@ -316,14 +316,17 @@ class EmbeddedStore:
         ``union`` is set, else the store's default graph (and the query's own FROM clauses).
         """
         options: dict[str, object] = {"base_iri": base_iri}
-        if default_graphs is not None:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        elif union:
+        try:
+            if default_graphs is not None:
+                options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            if named_graphs is not None:
+                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        except ValueError as exc:
+            raise UsageError(f"graphs of a dataset are named by absolute IRIs: {exc}") from None
+        if default_graphs is None and union:
             view = self._default_view()
             options["use_default_graph_as_union"] = view is None
             options["default_graph"] = view
-        if named_graphs is not None:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
             answer = self._db.query(sparql, **options)  # type: ignore[arg-type]
             if isinstance(answer, ox.QueryBoolean):

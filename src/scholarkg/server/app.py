@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import re
 import shutil
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
@@ -143,9 +145,19 @@ class AppContext:
             reply = self.writer.run(replace(task, snapshot=str(target)), self.options.timeout)
             if reply.status < 400:
                 self.readers.bump(target)
-                for old in sorted(self.snapshots.iterdir(), key=lambda p: int(p.name))[:-3]:
-                    shutil.rmtree(old, ignore_errors=True)  # a reader still on it reopens
+                self._drop_old_snapshots()
             return reply
+
+    def _drop_old_snapshots(self) -> None:
+        """Remove snapshots no task can still be about to open: all but the last three, once
+        older than a task may wait and run (a task given a snapshot opens it when a worker takes
+        it; a reader that has it open keeps its files)."""
+        o = self.options
+        settled = time.time() - (o.queue_wait + o.timeout)
+        for old in sorted(self.snapshots.iterdir(), key=lambda p: int(p.name))[:-3]:
+            with contextlib.suppress(OSError):
+                if old.stat().st_mtime < settled:
+                    shutil.rmtree(old, ignore_errors=True)
 
     async def run(self, task: Task) -> Reply:
         """Run a task in a worker without blocking the event loop."""
@@ -303,12 +315,67 @@ def check_token(ctx: AppContext, request: Request) -> None:
         raise AccessError("the bearer token is not the server's update token")
 
 
-def check_remote_calls(ctx: AppContext, text: str) -> None:
-    """SERVICE and LOAD make the server fetch URLs for the client: refused unless allowed."""
-    calls = sparql_text.remote_calls(text)
-    if calls and not ctx.options.allow_service:
+#: A backslash and the character after it: an escape in a string, an IRI or a prefixed name.
+_ESCAPE = re.compile(r"\\[^\n]")
+#: The keywords that make the engine fetch a URL.
+_CALLS = {"SERVICE", "LOAD"}
+#: A SERVICE an IRI-looking run can hide when its '<' is a less-than: ``FILTER(1<2)SERVICE#>``,
+#: then the endpoint on the next line (no whitespace can separate SERVICE from its endpoint).
+_SERVICE_GLUED = re.compile(r"(?<!\w)SERVICE(?=[?$#])", re.IGNORECASE)
+#: How deep brackets may nest: the engine's parser overflows its stack (and the worker dies)
+#: a few thousand deep; no query written by a person or a tool comes near this.
+MAX_NESTING = 256
+
+
+class RequestText(NamedTuple):
+    """What the server checks in a query or update before a worker runs it."""
+
+    calls: list[str]  # SERVICE and LOAD
+    depth: int  # the deepest nesting of (), {} and []
+
+
+def _hides_service(iri: str) -> bool:
+    closed = iri.find(")")  # where an expression could end
+    return closed >= 0 and _SERVICE_GLUED.search(iri, closed) is not None
+
+
+def read_text(text: str) -> RequestText:
+    """The SERVICE and LOAD calls of a request's text, read as the engine reads it, and how
+    deep its brackets nest.
+
+    The lexer knows neither that a carriage return ends a comment, nor escapes outside strings
+    (``ex:a\\#`` is a name, not a comment; ``<http://x/\\u0041>`` an IRI), nor that a dot ends
+    ``true``, nor that '<' can be a less-than: each hid a SERVICE from the check, and the server
+    called it.
+    """
+    calls: set[str] = set()
+    depth = deepest = 0
+    for token in sparql_text.tokens(_ESCAPE.sub("xx", text.replace("\r", "\n"))):
+        if token.kind == "other":
+            if token.text in "({[":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif token.text in ")}]":
+                depth -= 1
+        elif token.kind == "name":
+            # the lexer reads ``true.SERVICE`` and ``ex:.SERVICE`` as one name; the engine
+            # ends the first at the dot
+            first, *after_dots = token.text.upper().split(".")
+            calls.update({first if ":" not in first else "", *after_dots} & _CALLS)
+        elif token.kind == "iri" and _hides_service(token.text):
+            calls.add("SERVICE")
+    return RequestText(sorted(calls), deepest)
+
+
+def check_text(ctx: AppContext, text: str) -> None:
+    """Refuse what would crash a worker, and SERVICE and LOAD (the server would fetch URLs for
+    the client) unless allowed."""
+    read = read_text(text)
+    if read.depth > MAX_NESTING:
+        raise QueryError(f"brackets nest {read.depth} deep; the server takes at most {MAX_NESTING}")
+    if read.calls and not ctx.options.allow_service:
         raise AccessError(
-            f"{' and '.join(calls)} refused: this server makes no requests on a client's "
+            f"{' and '.join(read.calls)} refused: this server makes no requests on a client's "
             "behalf (scholarkg serve --allow-service)"
         )
 
@@ -342,7 +409,7 @@ async def sparql_endpoint(request: Request) -> Response:
     operation = await parse_operation(request, ctx.options.max_body)
     if operation.kind == "describe-service":
         return await description.respond(ctx, request, endpoint_url(request))
-    check_remote_calls(ctx, operation.text)
+    check_text(ctx, operation.text)
     if operation.kind == "update":
         check_token(ctx, request)
         return await run_update(ctx, operation, endpoint_url(request))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 import threading
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from scholarkg.errors import BusyError, QueryTimeoutError, StoreError
+from scholarkg.errors import BusyError, QueryError, QueryTimeoutError, StoreError
 from scholarkg.server.worker import Reply, Task, View, worker_main
 
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -89,7 +90,15 @@ class WorkerPool:
         try:
             reply = worker.ask(task, self.view, timeout)
         except (EOFError, OSError) as exc:
+            worker.process.join(timeout=5)
+            crashed = worker.process.exitcode == -signal.SIGSEGV
             self._replace(worker)
+            if crashed:  # the engine overflows its stack on terms nested or chained too deep
+                raise QueryError(
+                    "the query engine crashed on this request, as it does on terms nested or "
+                    "chained thousands deep; simplify it (split long chains of ||, UNION or "
+                    "triple patterns, or use VALUES or IN)"
+                ) from None
             raise StoreError(f"a query worker stopped unexpectedly ({exc}); retry") from None
         if reply is None:
             self._replace(worker)
