@@ -83,6 +83,11 @@ ARXIV = "http://arxiv.org/schemas/atom"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 MAX_TEXT = 1_000_000
 """Most characters one element's text may have (an arXiv abstract has at most a few thousand)."""
+MAX_MARKUP = 1 << 20
+"""Most bytes one tag, comment or other piece of markup may span: expat (2.5) holds an unfinished
+one whole and scans it again with every chunk fed, so a huge one costs memory and quadratic time."""
+MAX_DEPTH = 256
+"""Most levels elements may nest (an arXiv feed has 4): expat keeps every open element."""
 
 _CHUNK = 1 << 16
 _SNIFF = 4096
@@ -145,12 +150,15 @@ def iter_records(path: Path) -> Iterator[WorkRecord | ParseError]:
         raise ParseError(name, 1, f"cannot read the file: {exc.strerror or exc}") from None
     with stream:
         empty = True
+        fed = 0
         while True:
             try:
                 chunk = stream.read(_CHUNK)
                 if chunk:
                     empty = False
                     reader.feed(chunk)
+                    fed += len(chunk)
+                    _check_pending(reader, fed, feed)
                 elif empty:
                     raise ParseError(name, 1, "the file is empty: expected an arXiv Atom feed")
                 else:
@@ -162,6 +170,20 @@ def iter_records(path: Path) -> Iterator[WorkRecord | ParseError]:
             if not chunk:
                 break
     feed.finish()
+
+
+def _check_pending(reader: DefusedExpatParser, fed: int, feed: _FeedHandler) -> None:
+    """Refuse markup (a tag, comment, ...) still unfinished after MAX_MARKUP bytes."""
+    # the expat parser inside xml.sax's reader (as ExpatLocator reads it); after a feed its
+    # CurrentByteIndex is where the markup it could not finish yet starts
+    parser = getattr(reader, "_parser", None)
+    if parser is not None and fed - int(parser.CurrentByteIndex) > MAX_MARKUP:
+        raise ParseError(
+            feed.path,
+            feed.line(),
+            f"a tag, comment or other markup longer than {MAX_MARKUP:,} bytes: "
+            "not an arXiv API feed",
+        )
 
 
 def looks_like_atom(head: bytes) -> bool:
@@ -286,6 +308,12 @@ class _FeedHandler(ContentHandler):
     ) -> None:
         self._depth += 1
         depth = self._depth
+        if depth > MAX_DEPTH:
+            raise ParseError(
+                self.path,
+                self.line(),
+                f"elements nested more than {MAX_DEPTH} deep: not an arXiv API feed",
+            )
         if self._capture is not None:
             return  # markup inside a text element: its text is kept, the tags are not
         line = self.line()
@@ -362,7 +390,7 @@ class _FeedHandler(ContentHandler):
             return ParseError(
                 self.path, self.line(), f"cannot read the file: {exc.strerror or exc}"
             )
-        if isinstance(exc, UnicodeError | ValueError):
+        if isinstance(exc, UnicodeError | ValueError | LookupError):  # LookupError: an encoding
             return ParseError(self.path, self.line(), f"cannot decode the XML: {exc}")
         raise exc
 

@@ -27,6 +27,8 @@ the teaser was truncated; ``v1 submitted`` appears only when there is more than 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -64,8 +66,10 @@ _ID_LINE = re.compile(
     rf"^arXiv:(?P<id>{_ARXIV_ID})(?:v(?P<version>\d+))?(?:\s+\[[^\]]*\])?(?P<rest>.*)$"
 )
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[a-z]+)*)?$")
+# (?<!\s): a match never starts inside a run of white space (one starting at the run's first
+# character is found first), so a long run costs one pass, not one pass per character
 _ET_AL = re.compile(
-    r",?\s*et\s+al\.?\s*\(\s*(?P<n>\d+)\s+additional\s+authors?\s+not\s+shown\s*\)\s*$"
+    r"(?:,|(?<!\s))\s*et\s+al\.?\s*\(\s*(?P<n>\d+)\s+additional\s+authors?\s+not\s+shown\s*\)\s*$"
 )
 _DATE = r"\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}"
 _SUBMITTED = re.compile(
@@ -84,9 +88,13 @@ _METADATA = {
     "Latest version:": "latest_version",
 }
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(?P<doi>10\.\d{4,9}/\S+)$", re.I)
-_LATEST = re.compile(rf"(?:arXiv:)?(?:{_ARXIV_ID})?v(?P<n>\d+)\b")
+# the first vN of the value ("v3", "arXiv:2101.01234v3"); an optional id before it never
+# changed which vN that is, and made each letter of a long word a start of a long search
+_LATEST = re.compile(r"v(?P<n>\d+)\b")
 
 Line = tuple[int, str]
+MAX_LINE = 1 << 20
+"""Most bytes one line may have (a listing's longest, an abstract paragraph, has a few thousand)."""
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -96,7 +104,21 @@ def read_lines(path: Path) -> Iterator[Line]:
     number = 0
     try:
         with path.open("rb") as handle:
-            for raw in handle:
+            carry = b""
+            chunks = iter(functools.partial(handle.readline, MAX_LINE), b"")
+            for chunk in itertools.chain(chunks, [b""]):  # the last, empty, flushes the carry
+                raw, carry = carry + chunk, b""
+                if len(chunk) == MAX_LINE and not chunk.endswith(b"\n"):
+                    # cut at MAX_LINE bytes: lines ending in a lone CR may go on; one line
+                    # this long is no listing, and holding it whole would cost its size
+                    cut = raw.rfind(b"\r", 0, len(raw) - 1)
+                    if cut < 0:
+                        raise ParseError(
+                            name,
+                            number + 1,
+                            f"a line over {MAX_LINE:,} bytes (with its line break): not a listing",
+                        )
+                    raw, carry = raw[: cut + 1], raw[cut + 1 :]
                 try:
                     text = (raw.removeprefix(b"\xef\xbb\xbf") if number == 0 else raw).decode()
                 except UnicodeDecodeError as exc:

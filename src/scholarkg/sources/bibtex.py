@@ -69,6 +69,9 @@ from scholarkg.errors import ParseError
 from scholarkg.records import AuthorName, Record, VenueKind, VenueRef, WorkRecord
 
 BIBTEX_FORMAT = "bibtex"
+MAX_TEXT = 100_000
+"""Most characters one value read as LaTeX may have (an abstract has a few thousand): pylatexenc
+holds a node per token, some 300 bytes per character of LaTeX."""
 
 # bibtexparser logs each broken entry, pylatexenc each LaTeX slip it tolerates; the user gets a
 # ParseError or the text as read, so without these their messages would also reach stderr through
@@ -497,6 +500,8 @@ def _arxiv_parts(found: re.Match[str]) -> tuple[str, int | None]:
 
 def _decode(text: str, paragraphs: bool = False) -> str:
     """LaTeX source as Unicode text, white space collapsed (paragraph breaks kept if asked)."""
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"a value of more than {MAX_TEXT:,} characters: not a bibliography field")
     if _LATEX_MARKUP.search(text):
         try:
             text = str(_LATEX.latex_to_text(_BARE_SPECIAL.sub(r"\\\1", text)))
