@@ -13,7 +13,8 @@ from typing import Protocol
 
 from scholarkg.config import Settings
 from scholarkg.errors import UsageError
-from scholarkg.remote import Credentials, RemoteStore
+from scholarkg.remote import RemoteStore
+from scholarkg.remote_endpoints import Credentials
 from scholarkg.store import MEMORY, EmbeddedStore, QueryResult, open_store
 from scholarkg.terms import IRI, AnyTerm
 

@@ -9,27 +9,26 @@ endpoint (SPARQL 1.1 Update) and, where the server has one, data to the Graph St
   ``named-graph-uri``, so the default graph is the union of scholarkg's graphs whatever the
   server's own default is, and other data on the server stays out of the answers.
 - Parameters are bound with a ``VALUES`` block (``queries.bind_values``), never by the server.
-- A graph is replaced atomically from a reader's point of view: its new content goes to a
-  staging graph first (in chunks), then one update request moves it over the old one and
-  records it in the index. If anything fails before that request, the staging graph is dropped
-  and the old graph is untouched.
+- A graph is replaced atomically from a reader's point of view (``RemoteStore.replacing``): its
+  new content streams to the server in chunks, into the graph itself while the server has no
+  such graph (unregistered, so no scholarkg query sees it), else into a staging graph; then one
+  update request moves staging graphs over the old ones and records the graphs in the index. If
+  anything fails before that request, what was written is dropped and the old graphs are
+  untouched.
 
 Transient failures (connection errors, 502/503/504, 429) are retried with exponential backoff.
-Credentials come from the environment only (``SCHOLARKG_ENDPOINT_USER``/``_PASSWORD`` with
-``SCHOLARKG_ENDPOINT_AUTH`` basic or digest, or ``SCHOLARKG_ENDPOINT_TOKEN`` for a bearer token).
+Where the endpoints are and the credentials: ``remote_endpoints``.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
-import os
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -37,9 +36,9 @@ from urllib.parse import urlencode
 import httpx
 import rdflib
 
-from scholarkg.errors import QueryError, StoreError, UsageError
+from scholarkg.errors import QueryError, StoreError
 from scholarkg.queries import bind_values
-from scholarkg.records import Record
+from scholarkg.remote_endpoints import Credentials, Endpoints, discover_endpoints
 from scholarkg.sparql_text import tokens
 from scholarkg.store import QueryKind, QueryResult, ntriples_lines
 from scholarkg.terms import IRI, RDF_LANG_STRING, XSD_STRING, AnyTerm, BNode, Literal
@@ -61,72 +60,6 @@ _KEYWORD = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _HEX = "0123456789abcdef"
 #: How deep a graph that a server cuts short is split (16**4 parts at most).
 MAX_SPLIT_DIGITS = 4
-
-
-class Endpoints(Record):
-    """Where a remote store is: query URL, and update and Graph Store URLs where they differ."""
-
-    query: str
-    update: str | None = None
-    gsp: str | None = None
-
-
-class Credentials(Record):
-    """How to authenticate: basic or digest with a user and password, or a bearer token."""
-
-    scheme: str = "basic"
-    user: str | None = None
-    password: str | None = None
-    token: str | None = None
-
-    @classmethod
-    def from_environment(cls, env: dict[str, str] | None = None) -> Credentials | None:
-        """The credentials in SCHOLARKG_ENDPOINT_*; None when there are none."""
-        env = dict(os.environ if env is None else env)
-        token = env.get("SCHOLARKG_ENDPOINT_TOKEN")
-        user = env.get("SCHOLARKG_ENDPOINT_USER")
-        scheme = env.get("SCHOLARKG_ENDPOINT_AUTH", "bearer" if token else "basic").lower()
-        if scheme not in {"basic", "digest", "bearer"}:
-            raise UsageError(
-                f"SCHOLARKG_ENDPOINT_AUTH must be basic, digest or bearer, not {scheme!r}"
-            )
-        if not token and not user:
-            return None
-        return cls(
-            scheme=scheme, user=user, password=env.get("SCHOLARKG_ENDPOINT_PASSWORD"), token=token
-        )
-
-    def httpx_auth(self) -> httpx.Auth | None:
-        """The credentials as an httpx authentication."""
-        if self.scheme == "bearer":
-            return _Bearer(self.token or "")
-        if self.user is None:
-            return None
-        if self.scheme == "digest":
-            return httpx.DigestAuth(self.user, self.password or "")
-        return httpx.BasicAuth(self.user, self.password or "")
-
-    def secrets(self) -> list[str]:
-        """The texts that give the credentials away: password, token, and their header forms."""
-        found = [s for s in (self.password, self.token) if s]
-        if self.user is not None:
-            pair = f"{self.user}:{self.password or ''}".encode()
-            found.append(base64.b64encode(pair).decode("ascii"))
-        return found
-
-    def __repr__(self) -> str:  # never show the secret
-        return f"Credentials(scheme={self.scheme!r}, user={self.user!r})"
-
-    __str__ = __repr__
-
-
-class _Bearer(httpx.Auth):
-    def __init__(self, token: str) -> None:
-        self._header = f"Bearer {token}"
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = self._header
-        yield request
 
 
 def _term(binding: dict[str, Any]) -> AnyTerm:
@@ -169,77 +102,6 @@ def query_kind(sparql: str) -> QueryKind:
         if token.kind == "name" and word in _KEYWORD:
             return {"SELECT": QueryKind.SELECT, "ASK": QueryKind.ASK}.get(word, QueryKind.GRAPH)
     raise QueryError("the query is not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-
-
-#: Where servers put their endpoints below a root URL: query, update and Graph Store paths
-#: (Oxigraph server: query, update, store; Fuseki dataset: sparql or query, update, data;
-#: Virtuoso: sparql, sparql-auth). Virtuoso's Graph Store route is not found this way (it
-#: answers no probe without side effects); without one, data goes by INSERT DATA.
-QUERY_PATHS = ("", "query", "sparql")
-UPDATE_PATHS = ("update", "sparql-auth")
-GSP_PATHS = ("store", "data")
-
-
-def discover_endpoints(
-    url: str, client: httpx.Client, *, update: str | None = None, gsp: str | None = None
-) -> Endpoints:
-    """The endpoints of the server at ``url``: a query endpoint, or a root below which one of
-    the usual layouts answers. Probes write nothing: ``ASK {}``, an empty update, ``HEAD``."""
-    root = url.rstrip("/")
-    tried = []
-    for path in QUERY_PATHS:
-        candidate = f"{root}/{path}" if path else url
-        tried.append(candidate)
-        if _answers_queries(client, candidate):
-            query = candidate
-            break
-    else:
-        raise UsageError(
-            f"no SPARQL query endpoint answers at {url} (tried {', '.join(tried)}); give the "
-            "query endpoint's URL with --endpoint"
-        )
-    base = query.rstrip("/")
-    if base.rsplit("/", 1)[-1] in QUERY_PATHS[1:]:
-        base = base.rsplit("/", 1)[0]
-    if update is None:
-        update = next((u for u in _below(base, UPDATE_PATHS) if _takes_updates(client, u)), None)
-    if gsp is None:
-        gsp = next((g for g in _below(base, GSP_PATHS) if _has_default_graph(client, g)), None)
-    return Endpoints(query=query, update=update, gsp=gsp)
-
-
-def _below(base: str, paths: Iterable[str]) -> Iterator[str]:
-    return (f"{base}/{path}" for path in paths)
-
-
-def _probe(client: httpx.Client, method: str, url: str, **options: Any) -> httpx.Response:
-    try:
-        return client.request(method, url, **options)
-    except httpx.TransportError as exc:
-        raise StoreError(f"cannot reach {url} ({type(exc).__name__}: {exc})") from None
-
-
-def _answers_queries(client: httpx.Client, url: str) -> bool:
-    accept = {"Accept": "application/sparql-results+json"}
-    response = _probe(client, "POST", url, data={"query": "ASK {}"}, headers=accept)
-    if response.status_code != 200:
-        return False
-    try:
-        return "boolean" in json.loads(response.content)
-    except ValueError:
-        return False
-
-
-def _takes_updates(client: httpx.Client, url: str) -> bool:
-    response = _probe(client, "POST", url, data={"update": ""}, headers={"Accept": "*/*"})
-    return response.status_code < 300
-
-
-def _has_default_graph(client: httpx.Client, url: str) -> bool:
-    # HEAD on the default graph only: Oxigraph's 404 to a HEAD carries a body that breaks the
-    # connection
-    response = _probe(client, "HEAD", f"{url}?default")
-    return response.status_code == 200
 
 
 class RemoteStore:
