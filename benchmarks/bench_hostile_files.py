@@ -285,14 +285,6 @@ def flatness(rows: list[dict[str, Any]]) -> dict[str, Any]:
 # -- the run ------------------------------------------------------------------------------------
 
 
-def _git(*argv: str) -> str | None:
-    try:
-        done = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return done.stdout.strip()
-
-
 def _machine() -> dict[str, Any]:
     pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     return {
@@ -314,6 +306,8 @@ def run(
     out: Path = OUT,
 ) -> dict[str, Any]:
     """Every measurement; the figures as a dict (the JSON file's content)."""
+    from bench_ingest import _checkout  # noqa: PLC0415  (not in the map child: rdflib, scholarkg)
+
     out.mkdir(parents=True, exist_ok=True)
     cases = cases or (QUICK_CASES if quick else CASES)
     sizes = sizes or (QUICK_SIZES if quick else SIZES)
@@ -322,8 +316,7 @@ def run(
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quick": quick,
         "machine": _machine(),
-        "commit": _git("rev-parse", "--short", "HEAD"),
-        "src_dirty": bool(_git("status", "--porcelain", "--", "src")),
+        **_checkout(),
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
     }
     rows: list[dict[str, Any]] = []

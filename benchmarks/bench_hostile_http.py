@@ -54,6 +54,8 @@ from tests.test_hostile_http import (  # noqa: E402
     run_schemathesis,
 )
 
+from bench_ingest import _checkout  # noqa: E402
+
 OUT = Path(__file__).resolve().parent / "out"
 TOKEN = "bench-" + "k" * 42
 #: Passes the token check, then is refused at once (USING given twice): no update runs.
@@ -226,31 +228,13 @@ def time_token_check(server: LiveServer, requests: int, seed: int = 1) -> dict[s
     return out
 
 
-def commit() -> str:
-    """The checked-out commit (with +dirty when the tree has changes)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
-
-
 def run(quick: bool) -> dict[str, Any]:
     """The whole benchmark; the figures as a dict (also written to out/hostile-http.json)."""
     examples = 10 if quick else 300
     requests = 300 if quick else 2000
     result: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": commit(),
+        **_checkout(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "quick": quick,
         "server_args": list(SERVER_ARGS),

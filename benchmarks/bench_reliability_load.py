@@ -24,7 +24,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +45,8 @@ from tests.test_crash_safety import (  # noqa: E402
     changed_listing,
     quads,
 )
+
+from bench_ingest import _checkout  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out" / "bench_reliability_load.json"
 S, M, V = "scholarkg.store:", "scholarkg.mapping:", "scholarkg.validation:"
@@ -220,28 +221,6 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def commit() -> str:
-    """The checkout's commit (and whether it has changes)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            check=False,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            check=False,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except OSError:
-        return "unknown"
-    return f"{head}{'+changes' if dirty else ''}"
-
-
 def run(quick: bool, *, seed: int = 1, load_seconds: float | None = None) -> dict[str, Any]:
     """Run every measurement; the figures as one dictionary (see the README for the keys)."""
     rng = random.Random(seed)
@@ -253,7 +232,7 @@ def run(quick: bool, *, seed: int = 1, load_seconds: float | None = None) -> dic
         "quick": quick,
         "seed": seed,
         "date": time.strftime("%Y-%m-%d"),
-        "commit": commit(),
+        **_checkout(),
         "load_average_before": load_average(),
     }
     with tempfile.TemporaryDirectory(prefix="bench-reliability-") as folder:
