@@ -248,11 +248,14 @@ def run(quick: bool, *, seed: int = 1, load_seconds: float | None = None) -> dic
         figures["kill_failures"] = ingest["failures"] + writes["failures"] + remote["failures"]
         if "skipped" in remote:
             figures["remote_skipped"] = remote["skipped"]
-        (work / "load").mkdir()
-        with served(work / "load") as (url, expected, write):
-            report = run_load(url, expected, write, seconds, CLIENTS)
-        figures["load"] = report.figures()
-        figures["load"]["inconsistent_examples"] = report.inconsistent[:5]
+        # the source replaced by one SPARQL Update at a time ("load"), then by whole remote
+        # ingests into the server itself ("load_ingest")
+        for key, writer in (("load", "update"), ("load_ingest", "ingest")):
+            (work / key).mkdir()
+            with served(work / key, writer=writer) as (url, expected, write):
+                report = run_load(url, expected, write, seconds, CLIENTS)
+            figures[key] = report.figures()
+            figures[key]["inconsistent_examples"] = report.inconsistent[:5]
     figures["load_average_after"] = load_average()
     figures["seconds"] = round(time.monotonic() - started, 1)
     return figures
@@ -275,25 +278,8 @@ def print_table(figures: dict[str, Any]) -> None:
             f"{figures['kill_points_survived']}/{figures['kill_points_tried']} survived",
         )
     )
-    load = figures["load"]
-    rows += [
-        (
-            "load: clients x seconds",
-            f"{load['clients']} x {load['seconds']} s, {load['writes']} writes "
-            f"({load['failed_writes']} failed)",
-        ),
-        ("load: requests served", f"{load['answered']} of {load['requests']}"),
-        ("load: back-pressure (503/429)", json.dumps(load["back_pressure"])),
-        ("load: errors by kind", json.dumps(load["errors"])),
-        ("load: inconsistent answers", str(load["inconsistent"])),
-        ("load: answers old / new", f"{load['answers_old']} / {load['answers_new']}"),
-        ("load: final state is the last write", str(load["final_state_ok"])),
-        ("load: throughput", f"{load['throughput_rps']} requests/s"),
-        (
-            "load: latency p50 / p95 / p99",
-            f"{load['p50_ms']} / {load['p95_ms']} / {load['p99_ms']} ms",
-        ),
-    ]
+    for key, label in (("load", "load"), ("load_ingest", "load, ingests")):
+        rows += _load_rows(label, figures[key])
     width = max(len(name) for name, _ in rows)
     print(
         f"reliability ({'quick' if figures['quick'] else 'full'}, seed {figures['seed']}, "
@@ -301,6 +287,27 @@ def print_table(figures: dict[str, Any]) -> None:
     )
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
+
+
+def _load_rows(label: str, load: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (
+            f"{label}: clients x seconds",
+            f"{load['clients']} x {load['seconds']} s, {load['writes']} writes "
+            f"({load['failed_writes']} failed)",
+        ),
+        (f"{label}: requests served", f"{load['answered']} of {load['requests']}"),
+        (f"{label}: back-pressure (503/429)", json.dumps(load["back_pressure"])),
+        (f"{label}: errors by kind", json.dumps(load["errors"])),
+        (f"{label}: inconsistent answers", str(load["inconsistent"])),
+        (f"{label}: answers old / new", f"{load['answers_old']} / {load['answers_new']}"),
+        (f"{label}: final state is the last write", str(load["final_state_ok"])),
+        (f"{label}: throughput", f"{load['throughput_rps']} requests/s"),
+        (
+            f"{label}: latency p50 / p95 / p99",
+            f"{load['p50_ms']} / {load['p95_ms']} / {load['p99_ms']} ms",
+        ),
+    ]
 
 
 def main() -> None:

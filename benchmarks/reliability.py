@@ -57,24 +57,27 @@ def rows_of(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
             f"{p} {r['survived']}/{r['tried']}" for p, r in faults["kill_points"].items()
         )
         add("kill points survived (SIGKILL)", f"{survived}/{tried} ({phases})", survived == tried)
-        load = faults["load"]
-        served = f"{load['answered']:,} of {load['requests']:,} by {load['clients']} clients"
-        add(
-            "requests served under load",
-            f"{served} in {load['seconds']} s, {load['writes']} writes",
-            load["answered"] > 0 and load["failed_writes"] == 0,
-        )
-        errors = sum(load["errors"].values()) if load["errors"] else 0
-        add(
-            "  errors (other than 503/429) / inconsistent answers",
-            f"{errors} / {load['inconsistent']}",
-            errors == 0 and load["inconsistent"] == 0 and load["final_state_ok"],
-        )
-        add(
-            "  latency p50 / p95 / p99",
-            f"{load['p50_ms']} / {load['p95_ms']} / {load['p99_ms']} ms",
-            True,
-        )
+        writers = (("load", "SPARQL Updates"), ("load_ingest", "remote ingests"))
+        for key, writes in writers:
+            if (load := faults.get(key)) is None:
+                continue
+            served = f"{load['answered']:,} of {load['requests']:,} by {load['clients']} clients"
+            add(
+                f"requests served under load ({writes})",
+                f"{served} in {load['seconds']} s, {load['writes']} writes",
+                load["answered"] > 0 and load["failed_writes"] == 0,
+            )
+            errors = sum(load["errors"].values()) if load["errors"] else 0
+            add(
+                "  errors (other than 503/429) / inconsistent answers",
+                f"{errors} / {load['inconsistent']}",
+                errors == 0 and load["inconsistent"] == 0 and load["final_state_ok"],
+            )
+            add(
+                "  latency p50 / p95 / p99",
+                f"{load['p50_ms']} / {load['p95_ms']} / {load['p99_ms']} ms",
+                True,
+            )
     if files := results.get("files"):
         if fuzz := files.get("fuzz"):
             per = ", ".join(f"{n} {p['cases']:,}" for n, p in fuzz["parsers"].items())

@@ -7,11 +7,13 @@ query sent after a write was acknowledged sees that write (or a later one). The 
 allowed are the documented back-pressure answers (503 busy or past the time limit, 429), each
 in the JSON error shape. Nothing is lost: every write is acknowledged and the store ends in the
 state of the last one. Latency is measured (``LoadReport``) but not asserted here: the figures
-are the benchmark's (``benchmarks/bench_reliability.py``).
+are the benchmark's (``benchmarks/bench_reliability_load.py``).
 
 Writes reach the served store through the server, as they must (its worker processes hold the
-store): a SPARQL Update with the bearer token that drops the source's graph and inserts the
-other version in one request.
+store), in two ways: a SPARQL Update with the bearer token that drops the source's graph and
+inserts the other version in one request; or a whole ``scholarkg ingest`` of the listing's
+version through the remote backend pointed at the server itself (validated locally, many
+updates into staging graphs, one final update that moves them into place).
 """
 
 from __future__ import annotations
@@ -303,13 +305,40 @@ def update_writer(url: str, versions: dict[str, bytes]) -> Writer:
     return write
 
 
+def ingest_writer(url: str, listings: dict[str, Path]) -> Writer:
+    """Writes by ``scholarkg ingest`` through the remote backend, pointed at the server itself
+    (its update endpoint, with its token): 204 when the ingest succeeded, else 500."""
+    from scholarkg.pipeline import IngestOptions, ingest_listing  # noqa: PLC0415
+    from scholarkg.remote import Credentials, Endpoints, RemoteStore  # noqa: PLC0415
+
+    options = IngestOptions(base=DEFAULT_BASE, source_id=SOURCE)
+
+    def write(version: str) -> int:
+        remote = RemoteStore(
+            Endpoints(query=f"{url}/sparql", update=f"{url}/sparql"),
+            DEFAULT_BASE,
+            credentials=Credentials(scheme="bearer", token=TOKEN),
+        )
+        try:
+            ingest_listing(listings[version], remote, options)
+        except Exception:  # a failed write, counted as such by the load report
+            return 500
+        finally:
+            remote.close()
+        return 204
+
+    return write
+
+
 @contextlib.contextmanager
 def served(
-    folder: Path, *, workers: int = 2
+    folder: Path, *, workers: int = 2, writer: str = "update"
 ) -> Iterator[tuple[str, dict[str, dict[str, bytes]], Writer]]:
     """A server taking updates over the old version of the source; the answers on the old and
-    on the new version (measured on it at rest); a writer that makes a version current."""
+    on the new version (measured on it at rest); a writer that makes a version current, by one
+    SPARQL Update ("update") or by a remote ingest of the listing's version ("ingest")."""
     store, versions = source_versions(folder)
+    listings = {"old": LISTING, "new": folder / "changed.txt"}
     server = LiveServer(
         store,
         "--enable-update",
@@ -320,7 +349,10 @@ def served(
         env={"SCHOLARKG_UPDATE_TOKEN": TOKEN},
     )
     try:
-        write = update_writer(server.url, versions)
+        if writer == "ingest":
+            write = ingest_writer(server.url, listings)
+        else:
+            write = update_writer(server.url, versions)
         expected = {"old": measure(server.url)}
         assert write("new") == 204
         expected["new"] = measure(server.url)
@@ -332,11 +364,14 @@ def served(
         server.stop()
 
 
+@pytest.mark.parametrize("writer", ["update", "ingest"])
 def test_clients_see_the_old_or_the_new_data_while_a_source_is_replaced(
-    tmp_path: Path,
+    tmp_path: Path, writer: str
 ) -> None:
+    """The source is replaced by one SPARQL Update at a time, or by whole ``scholarkg ingest``
+    runs through the remote backend (many updates each, staging graphs, one final MOVE)."""
     seconds = float(os.environ.get("SCHOLARKG_LOAD_SECONDS", CI_SECONDS))
-    with served(tmp_path) as (url, expected, write):
+    with served(tmp_path, writer=writer) as (url, expected, write):
         report = run_load(url, expected, write, seconds)
     figures = report.figures()
     print(figures)  # shown with -s; the benchmark reports them
